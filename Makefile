@@ -1,0 +1,57 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+
+# The test suite's own services; the suite picks its own Redis DB numbers (see tests/conftest.py).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cohort
+TEST_REDIS_URL ?= redis://127.0.0.1:6379
+PYTEST_ARGS ?= -n 2
+
+.PHONY: run install install-dev migrate test lint css css-check bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/activate requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py seed_demo
+	$(BIN)/daphne --bind 127.0.0.1 --port 8000 config.asgi:application
+
+test: install-dev
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) scripts/check_services.py
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-suite-only \
+		SECURE_COOKIES=0 $(PY) manage.py collectstatic --noinput --verbosity 0
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-suite-only \
+		SECURE_COOKIES=0 $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
+	$(BIN)/djlint templates --check
+
+# Rebuild the committed stylesheet (needs Node.js; `make run` does not).
+css:
+	cd theme/static_src && npm ci --no-audit --no-fund && npm run build
+
+# Fail when the committed stylesheet is not what the sources build.
+css-check: css
+	git diff --exit-code -- theme/static/css/dist/styles.css
+
+clean:
+	rm -rf $(VENV) var/staticfiles

@@ -1,0 +1,147 @@
+"""The base of every WebSocket consumer in Cohort.
+
+It refuses anonymous sockets, joins the socket's session group so that logging out
+closes it, parses and size-checks JSON frames, and reports bad frames as error
+frames (closing with 4400 only when a client keeps sending them).
+Frame types and close codes are documented in docs/protocol.md.
+"""
+
+import hashlib
+import json
+import logging
+import re
+from enum import IntEnum
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.serializers.json import DjangoJSONEncoder
+
+logger = logging.getLogger(__name__)
+
+FRAME_TYPE = re.compile(r"^[a-z][a-z_]{0,31}$")
+
+
+class CloseCode(IntEnum):
+    BAD_FRAME = 4400
+    NOT_LOGGED_IN = 4401
+    FORBIDDEN = 4403
+    NOT_FOUND = 4404
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    # Hashed, so that session keys never appear in Redis.
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+class FrameError(Exception):
+    """A client frame that cannot be served; reported as an error frame."""
+
+    def __init__(self, code: str, detail: str):
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+class CohortConsumer(AsyncWebsocketConsumer):
+    max_frame_bytes = 16 * 1024
+    max_bad_frames_in_a_row = 10
+
+    async def connect(self):
+        self.joined: list[str] = []
+        self.bad_frames_in_a_row = 0
+        self.user = self.scope.get("user")
+        if self.user is None or not self.user.is_authenticated:
+            await self.refuse(CloseCode.NOT_LOGGED_IN)
+            return
+        refusal = await self.authorize()
+        if refusal is not None:
+            await self.refuse(refusal)
+            return
+        await self.accept()
+        await self.join(session_group(self.scope["session"].session_key))
+        for group in await self.groups_for_socket():
+            await self.join(group)
+        await self.opened()
+
+    async def authorize(self) -> CloseCode | None:
+        """Return the close code refusing this socket, or None to serve it."""
+        return None
+
+    async def groups_for_socket(self) -> list[str]:
+        """Return the groups this socket listens to besides its session's."""
+        return []
+
+    async def opened(self) -> None:
+        """Send what a socket needs right after it is accepted."""
+
+    async def refuse(self, code: CloseCode) -> None:
+        # Accept first, so the browser sees the close code and can stop retrying.
+        await self.accept()
+        await self.close(code=code)
+
+    async def join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.joined.append(group)
+
+    async def disconnect(self, code):
+        for group in getattr(self, "joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined = []
+
+    async def send_json(self, content: dict) -> None:
+        await self.send(text_data=json.dumps(content, cls=DjangoJSONEncoder))
+
+    async def send_error(self, code: str, detail: str, ref=None) -> None:
+        frame = {"type": "error", "code": code, "detail": detail}
+        if isinstance(ref, str) and len(ref) <= 64:
+            frame["ref"] = ref
+        await self.send_json(frame)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        frame = None
+        try:
+            frame = self.parse_frame(text_data)
+            handler = getattr(self, "handle_" + frame["type"], None)
+            if handler is None:
+                raise FrameError("unknown_type", f"Unknown frame type {frame['type']!r}.")
+            await handler(frame)
+        except FrameError as error:
+            self.bad_frames_in_a_row += 1
+            if self.bad_frames_in_a_row > self.max_bad_frames_in_a_row:
+                await self.close(code=CloseCode.BAD_FRAME)
+                return
+            ref = frame.get("ref") if isinstance(frame, dict) else None
+            await self.send_error(error.code, error.detail, ref)
+        else:
+            self.bad_frames_in_a_row = 0
+
+    def parse_frame(self, text_data: str | None) -> dict:
+        if text_data is None:
+            raise FrameError("bad_frame", "Only JSON text frames are accepted.")
+        if len(text_data.encode()) > self.max_frame_bytes:
+            raise FrameError(
+                "frame_too_large",
+                f"Frames are limited to {self.max_frame_bytes} bytes.",
+            )
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            raise FrameError("bad_json", "The frame is not valid JSON.") from None
+        if not isinstance(frame, dict) or not FRAME_TYPE.match(str(frame.get("type", ""))):
+            raise FrameError("bad_frame", "A frame is a JSON object with a string 'type'.")
+        return frame
+
+    async def session_revoked(self, event):
+        """The session this socket was opened with has logged out."""
+        await self.close(code=CloseCode.NOT_LOGGED_IN)
+
+
+class NotFoundConsumer(CohortConsumer):
+    """Answer a WebSocket path that names no endpoint."""
+
+    async def connect(self):
+        self.joined = []
+        await self.refuse(CloseCode.NOT_FOUND)

@@ -1,0 +1,53 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+
+from accounts.forms import ProfileForm, SignUpForm
+from accounts.models import User
+from accounts.services import user_create, user_password_changed
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = user_create(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            timezone=form.cleaned_data["timezone"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("profile_edit")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_password_changed(user=self.request.user)
+        messages.success(self.request, _("Your password was changed."))
+        return response
+
+
+def profile(request, username: str):
+    person = get_object_or_404(User, username=username, is_active=True)
+    return render(request, "accounts/profile.html", {"person": person})
+
+
+@login_required
+def profile_edit(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your profile was saved."))
+        return redirect(request.user)
+    return render(request, "accounts/profile_edit.html", {"form": form})

@@ -1,0 +1,69 @@
+from channels.db import database_sync_to_async
+
+from accounts.sockets import CohortConsumer, FrameError, user_group
+from notifications.models import Notification
+from notifications.payloads import notification_payload
+from notifications.selectors import recent_unread_for, unread_count_for
+from notifications.services import notification_mark_read, notifications_mark_all_read
+
+
+@database_sync_to_async
+def _state_frame(user) -> dict:
+    return {
+        "type": "notifications.state",
+        "unread": unread_count_for(user),
+        "items": [notification_payload(n) for n in recent_unread_for(user)],
+    }
+
+
+@database_sync_to_async
+def _mark_read(user, notification_id: int) -> bool:
+    try:
+        notification_mark_read(user=user, notification_id=notification_id)
+    except Notification.DoesNotExist:
+        return False
+    return True
+
+
+@database_sync_to_async
+def _mark_all_read(user) -> None:
+    notifications_mark_all_read(user=user)
+
+
+class NotificationConsumer(CohortConsumer):
+    """A logged-in user's live notifications: /ws/notifications/."""
+
+    async def groups_for_socket(self):
+        return [user_group(self.user.pk)]
+
+    async def opened(self):
+        await self.send_json(await _state_frame(self.user))
+
+    async def handle_mark_read(self, frame):
+        notification_id = frame.get("id")
+        if type(notification_id) is not int:
+            raise FrameError("bad_frame", "'id' must be an integer.")
+        if not await _mark_read(self.user, notification_id):
+            raise FrameError("not_found", "No such notification.")
+
+    async def handle_mark_all_read(self, frame):
+        await _mark_all_read(self.user)
+
+    async def notification_new(self, event):
+        await self.send_json(
+            {
+                "type": "notification.new",
+                "notification": event["notification"],
+                "unread": event["unread"],
+            }
+        )
+
+    async def notifications_read(self, event):
+        await self.send_json(
+            {
+                "type": "notifications.read",
+                "ids": event["ids"],
+                "all": event["all"],
+                "unread": event["unread"],
+            }
+        )

@@ -1,0 +1,55 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    WELCOME = "welcome", _("Welcome")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    ANNOUNCEMENT = "announcement", _("Announcement")
+
+
+class Notification(models.Model):
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "-created_at", "-id"],
+                name="notif_recipient_recent",
+            ),
+            models.Index(
+                fields=["recipient", "-id"],
+                condition=Q(read_at__isnull=True),
+                name="notif_recipient_unread",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(url__startswith="/") & ~Q(url__startswith="//"),
+                name="notif_url_is_local_path",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient_id}: {self.text[:40]}"
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None

@@ -1,0 +1,79 @@
+from collections.abc import Iterable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.sockets import user_group
+from notifications.models import Kind, Notification
+from notifications.payloads import notification_payload
+from notifications.selectors import unread_count_for, unread_counts_for
+
+TEXT_LIMIT = Notification._meta.get_field("text").max_length
+
+
+def _group_send(group: str, event: dict) -> None:
+    async_to_sync(get_channel_layer().group_send)(group, event)
+
+
+def _deliver(notifications: list[Notification]) -> None:
+    counts = unread_counts_for([n.recipient_id for n in notifications])
+    for notification in notifications:
+        _group_send(
+            user_group(notification.recipient_id),
+            {
+                "type": "notification.new",
+                "notification": notification_payload(notification),
+                "unread": counts[notification.recipient_id],
+            },
+        )
+
+
+def notify(*, users: Iterable, kind: Kind, text: str, url: str, actor=None) -> list[Notification]:
+    """Persist one notification per recipient and push each live once the transaction commits."""
+    if not url.startswith("/") or url.startswith("//"):
+        raise ValueError(f"A notification links to a local path, not {url!r}.")
+    if len(text) > TEXT_LIMIT:
+        text = text[: TEXT_LIMIT - 1] + "…"
+    recipients = {user.pk: user for user in users}
+    with transaction.atomic():
+        created = Notification.objects.bulk_create(
+            Notification(recipient_id=pk, actor=actor, kind=kind, text=text, url=url)
+            for pk in recipients
+        )
+        transaction.on_commit(lambda: _deliver(created))
+    return created
+
+
+def _announce_read(user_id: int, *, ids: list[int] | None) -> None:
+    _group_send(
+        user_group(user_id),
+        {
+            "type": "notifications.read",
+            "ids": ids or [],
+            "all": ids is None,
+            "unread": unread_count_for(user_id),
+        },
+    )
+
+
+@transaction.atomic
+def notification_mark_read(*, user, notification_id: int) -> Notification:
+    """Mark one of the user's notifications read; raise Notification.DoesNotExist otherwise."""
+    notification = Notification.objects.select_for_update().get(recipient=user, pk=notification_id)
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+        transaction.on_commit(lambda: _announce_read(user.pk, ids=[notification.pk]))
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user) -> int:
+    updated = Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if updated:
+        transaction.on_commit(lambda: _announce_read(user.pk, ids=None))
+    return updated

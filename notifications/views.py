@@ -1,0 +1,59 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from notifications.models import Notification
+from notifications.selectors import notifications_for, unread_count_for
+from notifications.services import notification_mark_read, notifications_mark_all_read
+
+PAGE_SIZE = 20
+
+
+def _back(request):
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("notifications:list")
+
+
+def _mark_read_or_404(user, notification_id: int) -> Notification:
+    try:
+        return notification_mark_read(user=user, notification_id=notification_id)
+    except Notification.DoesNotExist:
+        raise Http404("No such notification.") from None
+
+
+@login_required
+def notification_list(request):
+    page = Paginator(notifications_for(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/list.html",
+        {"page": page, "unread_count": unread_count_for(request.user)},
+    )
+
+
+@require_POST
+@login_required
+def notification_read(request, notification_id: int):
+    _mark_read_or_404(request.user, notification_id)
+    return _back(request)
+
+
+@require_POST
+@login_required
+def notification_open(request, notification_id: int):
+    """Mark the notification read and go to the page it is about."""
+    return redirect(_mark_read_or_404(request.user, notification_id).url)
+
+
+@require_POST
+@login_required
+def notifications_read_all(request):
+    notifications_mark_all_read(user=request.user)
+    return _back(request)

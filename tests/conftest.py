@@ -1,0 +1,111 @@
+"""Fixtures shared by the whole suite, which runs on PostgreSQL and the Redis channel layer."""
+
+import os
+
+import pytest
+import redis
+from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
+from django.conf import settings
+from django.test import Client
+
+from accounts.services import user_create
+from config.settings import redis_url_for_db
+from tests.servers import DaphneProcess
+
+PASSWORD = "a-long-test-password-42"
+
+
+def _worker_number() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw"))
+
+
+def pytest_configure(config):
+    """Give this test worker its own Redis databases and prefixes, never the app's DB 0 and 1."""
+    if not settings.SERVED or settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        raise pytest.UsageError(
+            "The suite runs on PostgreSQL and Redis: run it with `make test` "
+            "(or set DATABASE_URL and REDIS_URL)."
+        )
+    # Connections left open by database_sync_to_async threads would block dropping the test DB.
+    settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    number = _worker_number()
+    if number > 6:
+        raise pytest.UsageError("At most 7 test workers: Redis has 16 databases.")
+    settings.REDIS_CACHE_DB = 2 + 2 * number
+    settings.REDIS_CHANNELS_DB = 3 + 2 * number
+    settings.CACHES["default"]["LOCATION"] = redis_url_for_db(
+        settings.REDIS_URL, settings.REDIS_CACHE_DB
+    )
+    settings.CACHES["default"]["KEY_PREFIX"] = f"cohort.test.{number}"
+    layer = settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    layer["hosts"] = [redis_url_for_db(settings.REDIS_URL, settings.REDIS_CHANNELS_DB)]
+    layer["prefix"] = f"cohort.test.{number}.asgi"
+
+
+@pytest.fixture(autouse=True)
+def clean_redis():
+    """Start every test with this worker's Redis databases empty and a fresh channel layer."""
+    for db in (settings.REDIS_CACHE_DB, settings.REDIS_CHANNELS_DB):
+        client = redis.Redis.from_url(redis_url_for_db(settings.REDIS_URL, db))
+        client.flushdb()
+        client.close()
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str, **fields):
+        return user_create(
+            username=username,
+            email=f"{username}@example.com",
+            password=PASSWORD,
+            **fields,
+        )
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice", display_name="Alice")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob", display_name="Bob")
+
+
+def session_key_for(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def communicator(path: str, session_key: str | None = None, origin: str = "http://testserver"):
+    """Return a communicator speaking to the full ASGI stack, as a browser on `origin` would."""
+    from config.asgi import application
+
+    headers = [(b"origin", origin.encode()), (b"host", b"testserver")]
+    if session_key:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode()))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+@pytest.fixture
+def daphne(transactional_db):
+    """Start daphne processes serving the test database and this worker's Redis databases."""
+    started = []
+
+    def start() -> DaphneProcess:
+        process = DaphneProcess()
+        process.start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

@@ -1,0 +1,169 @@
+"""/ws/notifications/ through the full ASGI stack (origin check, sessions, routing)."""
+
+import pytest
+from channels.db import database_sync_to_async
+
+from accounts.sockets import CloseCode
+from notifications.models import Kind, Notification
+from notifications.services import notification_mark_read, notifications_mark_all_read, notify
+from tests.conftest import communicator, session_key_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PATH = "/ws/notifications/"
+
+
+async def connected(user):
+    socket = communicator(PATH, await database_sync_to_async(session_key_for)(user))
+    accepted, _ = await socket.connect()
+    assert accepted
+    state = await socket.receive_json_from()
+    assert state["type"] == "notifications.state"
+    return socket, state
+
+
+def notify_one(user, text="Hello"):
+    return notify(users=[user], kind=Kind.ANNOUNCEMENT, text=text, url="/notifications/")[0]
+
+
+async def test_anonymous_socket_is_refused_with_4401():
+    socket = communicator(PATH)
+    accepted, _ = await socket.connect()
+    assert accepted
+    assert await socket.receive_output() == {"type": "websocket.close", "code": 4401}
+    await socket.disconnect()
+
+
+async def test_foreign_origin_is_refused(alice):
+    key = await database_sync_to_async(session_key_for)(alice)
+    socket = communicator(PATH, key, origin="https://evil.example")
+    accepted, _ = await socket.connect()
+    assert not accepted
+    await socket.disconnect()
+
+
+async def test_unknown_path_closes_with_4404(alice):
+    socket = communicator("/ws/nothing-here/", await database_sync_to_async(session_key_for)(alice))
+    accepted, _ = await socket.connect()
+    assert accepted
+    assert await socket.receive_output() == {"type": "websocket.close", "code": 4404}
+    await socket.disconnect()
+
+
+@database_sync_to_async
+def unread_texts(user) -> list[str]:
+    return list(
+        Notification.objects.filter(recipient=user, read_at__isnull=True).values_list(
+            "text", flat=True
+        )
+    )
+
+
+@database_sync_to_async
+def mark_everything_read(user) -> None:
+    notifications_mark_all_read(user=user)
+
+
+async def test_connect_replays_unread_items_and_count(alice):
+    await mark_everything_read(alice)  # the welcome notification
+    await database_sync_to_async(notify_one)(alice, "first")
+    await database_sync_to_async(notify_one)(alice, "second")
+    read = await database_sync_to_async(notify_one)(alice, "already read")
+    await database_sync_to_async(notification_mark_read)(user=alice, notification_id=read.pk)
+
+    socket, state = await connected(alice)
+    assert state["unread"] == 2
+    assert [item["text"] for item in state["items"]] == ["second", "first"]
+    assert all(item["read"] is False for item in state["items"])
+    await socket.disconnect()
+
+
+async def test_notification_reaches_its_recipient_and_nobody_else(alice, bob):
+    await mark_everything_read(alice)
+    alice_socket, _ = await connected(alice)
+    bob_socket, _ = await connected(bob)
+
+    await database_sync_to_async(notify_one)(alice, "for alice only")
+
+    frame = await alice_socket.receive_json_from(timeout=2)
+    assert frame["type"] == "notification.new"
+    assert frame["notification"]["text"] == "for alice only"
+    assert frame["unread"] == 1
+    assert await bob_socket.receive_nothing(timeout=0.5) is True
+    await alice_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+async def test_mark_read_updates_count_on_every_socket_of_the_user(alice):
+    await mark_everything_read(alice)
+    first = await database_sync_to_async(notify_one)(alice, "one")
+    await database_sync_to_async(notify_one)(alice, "two")
+    socket, state = await connected(alice)
+    other_tab, _ = await connected(alice)
+    assert state["unread"] == 2
+
+    await socket.send_json_to({"type": "mark_read", "id": first.pk})
+    for tab in (socket, other_tab):
+        frame = await tab.receive_json_from(timeout=2)
+        assert frame == {"type": "notifications.read", "ids": [first.pk], "all": False, "unread": 1}
+    assert await unread_texts(alice) == ["two"]
+
+    await socket.send_json_to({"type": "mark_all_read"})
+    frame = await other_tab.receive_json_from(timeout=2)
+    assert frame == {"type": "notifications.read", "ids": [], "all": True, "unread": 0}
+    await socket.disconnect()
+    await other_tab.disconnect()
+
+
+async def test_marking_someone_elses_notification_is_not_found(alice, bob):
+    bobs = await database_sync_to_async(notify_one)(bob, "private to bob")
+    socket, _ = await connected(alice)
+    await socket.send_json_to({"type": "mark_read", "id": bobs.pk, "ref": "r1"})
+    assert await socket.receive_json_from() == {
+        "type": "error",
+        "code": "not_found",
+        "detail": "No such notification.",
+        "ref": "r1",
+    }
+    assert "private to bob" in await unread_texts(bob)
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("not json", "bad_json"),
+        ('["a list"]', "bad_frame"),
+        ('{"no": "type"}', "bad_frame"),
+        ('{"type": "create_notification"}', "unknown_type"),
+        ('{"type": "mark_read", "id": "7"}', "bad_frame"),
+        ('{"type": "mark_read", "id": true}', "bad_frame"),
+        ('{"type": "mark_read", "pad": "' + "x" * 17000 + '"}', "frame_too_large"),
+    ],
+)
+async def test_bad_frames_get_an_error_frame_and_the_socket_survives(alice, raw, code):
+    socket, _ = await connected(alice)
+    await socket.send_to(text_data=raw)
+    frame = await socket.receive_json_from()
+    assert frame["type"] == "error"
+    assert frame["code"] == code
+    await database_sync_to_async(notify_one)(alice, "still listening")
+    assert (await socket.receive_json_from(timeout=2))["type"] == "notification.new"
+    await socket.disconnect()
+
+
+async def test_binary_frames_are_refused_with_an_error(alice):
+    socket, _ = await connected(alice)
+    await socket.send_to(bytes_data=b"\x00\x01")
+    assert (await socket.receive_json_from())["code"] == "bad_frame"
+    await socket.disconnect()
+
+
+async def test_a_client_that_keeps_sending_bad_frames_is_closed_with_4400(alice):
+    socket, _ = await connected(alice)
+    for _ in range(10):
+        await socket.send_to(text_data="garbage")
+        assert (await socket.receive_json_from())["code"] == "bad_json"
+    await socket.send_to(text_data="garbage")
+    assert await socket.receive_output() == {"type": "websocket.close", "code": CloseCode.BAD_FRAME}
+    await socket.disconnect()

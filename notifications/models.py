@@ -21,7 +21,8 @@ class Notification(models.Model):
         blank=True,
         related_name="+",
     )
-    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # Kind values are checked by notify(), not stored as choices, so adding one needs no migration.
+    kind = models.CharField(max_length=40)
     text = models.CharField(max_length=300)
     url = models.CharField(max_length=300)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -32,6 +32,7 @@ def _deliver(notifications: list[Notification]) -> None:
 
 def notify(*, users: Iterable, kind: Kind, text: str, url: str, actor=None) -> list[Notification]:
     """Persist one notification per recipient and push each live once the transaction commits."""
+    kind = Kind(kind)
     if not url.startswith("/") or url.startswith("//"):
         raise ValueError(f"A notification links to a local path, not {url!r}.")
     if len(text) > TEXT_LIMIT:

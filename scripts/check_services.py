@@ -24,7 +24,9 @@ def main() -> int:
         missing.append("Redis")
     for name in missing:
         url = os.environ["DATABASE_URL" if name == "PostgreSQL" else "REDIS_URL"]
-        sys.stderr.write(f"make test: {name} is not reachable at {url}; start it with: {START[name]}\n")
+        sys.stderr.write(
+            f"make test: {name} is not reachable at {url}; start it with: {START[name]}\n"
+        )
     return 1 if missing else 0
 
 

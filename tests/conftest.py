@@ -17,8 +17,9 @@ PASSWORD = "a-long-test-password-42"
 
 
 def _worker_number() -> int:
+    """Number this worker; TEST_REDIS_SLOT shifts it so that parallel runs stay apart."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return int(worker.removeprefix("gw"))
+    return int(os.environ.get("TEST_REDIS_SLOT", "0")) + int(worker.removeprefix("gw"))
 
 
 def pytest_configure(config):
@@ -32,7 +33,7 @@ def pytest_configure(config):
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     number = _worker_number()
     if number > 6:
-        raise pytest.UsageError("At most 7 test workers: Redis has 16 databases.")
+        raise pytest.UsageError("Worker slots 0-6 only: Redis has 16 databases.")
     settings.REDIS_CACHE_DB = 2 + 2 * number
     settings.REDIS_CHANNELS_DB = 3 + 2 * number
     settings.CACHES["default"]["LOCATION"] = redis_url_for_db(

@@ -51,7 +51,7 @@ class DaphneProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
 
     def start(self) -> None:
         self.process = subprocess.Popen(

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "theme",
     "accounts",
     "notifications",
+    "studies",
 ]
 
 MIDDLEWARE = [

@@ -8,6 +8,10 @@ class Kind(models.TextChoices):
     WELCOME = "welcome", _("Welcome")
     PASSWORD_CHANGED = "password_changed", _("Password changed")
     ANNOUNCEMENT = "announcement", _("Announcement")
+    JOIN_REQUESTED = "join_requested", _("Join request")
+    REQUEST_ACCEPTED = "request_accepted", _("Join request accepted")
+    MEMBER_LEFT = "member_left", _("Member left")
+    MEMBER_REMOVED = "member_removed", _("Member removed")
 
 
 class Notification(models.Model):

@@ -1,0 +1,35 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class StudyError(Exception):
+    """A study rule the request breaks; its message is shown to the user as is."""
+
+    message = _("This cannot be done.")
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+
+
+class NotAllowed(StudyError):
+    message = _("You are not allowed to do that.")
+
+
+class RecruitmentClosed(StudyError):
+    message = _("This study is not recruiting.")
+
+
+class StudyFull(StudyError):
+    message = _("This study has no free seats.")
+
+
+class AlreadyMember(StudyError):
+    message = _("You are already a member of this study.")
+
+
+class AlreadyRequested(StudyError):
+    message = _("You have already asked to join this study.")
+
+
+class RequestNotPending(StudyError):
+    message = _("This request has already been decided.")

@@ -1,12 +1,14 @@
 """Fixtures shared by the whole suite, which runs on PostgreSQL and the Redis channel layer."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import redis
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 
 from accounts.services import user_create
@@ -110,3 +112,53 @@ def daphne(transactional_db):
     yield start
     for process in started:
         process.stop()
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser():
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+def in_thread(function, *args, **kwargs):
+    """Run ORM code from a Playwright test.
+
+    Playwright's sync API keeps an event loop in the test's thread, where Django refuses
+    synchronous database access; a short-lived thread (whose connection is closed after)
+    does it instead.
+    """
+
+    def run():
+        try:
+            return function(*args, **kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_url(f"{base_url}/")

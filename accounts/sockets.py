@@ -6,6 +6,8 @@ frames (closing with 4400 only when a client keeps sending them).
 Frame types and close codes are documented in docs/protocol.md.
 """
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -64,6 +66,7 @@ class CohortConsumer(AsyncWebsocketConsumer):
         await self.join(session_group(self.scope["session"].session_key))
         for group in await self.groups_for_socket():
             await self.join(group)
+        self.membership_refresher = asyncio.create_task(self.keep_group_memberships())
         await self.opened()
 
     async def authorize(self) -> CloseCode | None:
@@ -86,7 +89,20 @@ class CohortConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(group, self.channel_name)
         self.joined.append(group)
 
+    async def keep_group_memberships(self) -> None:
+        """Re-join this socket's groups before the channel layer's group expiry drops it."""
+        interval = getattr(self.channel_layer, "group_expiry", 86400) / 2
+        while True:
+            await asyncio.sleep(interval)
+            for group in self.joined:
+                await self.channel_layer.group_add(group, self.channel_name)
+
     async def disconnect(self, code):
+        refresher = getattr(self, "membership_refresher", None)
+        if refresher is not None:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
         for group in getattr(self, "joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
         self.joined = []

@@ -1,5 +1,8 @@
 """/ws/notifications/ through the full ASGI stack (origin check, sessions, routing)."""
 
+import asyncio
+import copy
+
 import pytest
 from channels.db import database_sync_to_async
 
@@ -166,4 +169,16 @@ async def test_a_client_that_keeps_sending_bad_frames_is_closed_with_4400(alice)
         assert (await socket.receive_json_from())["code"] == "bad_json"
     await socket.send_to(text_data="garbage")
     assert await socket.receive_output() == {"type": "websocket.close", "code": CloseCode.BAD_FRAME}
+    await socket.disconnect()
+
+
+async def test_open_sockets_rejoin_their_groups_before_the_layer_expires_them(alice, settings):
+    layers = copy.deepcopy(settings.CHANNEL_LAYERS)
+    layers["default"]["CONFIG"]["group_expiry"] = 2
+    settings.CHANNEL_LAYERS = layers
+    socket, _ = await connected(alice)
+    # Past the expiry the socket would have silently dropped out of `user.<id>` without a refresh.
+    await asyncio.sleep(3)
+    await mark_everything_read(alice)
+    assert (await socket.receive_json_from(timeout=2))["type"] == "notifications.read"
     await socket.disconnect()

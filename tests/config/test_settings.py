@@ -1,0 +1,169 @@
+"""The two modes, read from the environment in one place."""
+
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+import redis
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+
+from config.settings import redis_url_for_db
+from tests.servers import ROOT
+
+PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'db': s.DATABASES['default']['ENGINE'], "
+    "'layer': s.CHANNEL_LAYERS['default']['BACKEND'], "
+    "'cache': s.CACHES['default']['BACKEND'], 'debug': s.DEBUG, "
+    "'secure': s.SESSION_COOKIE_SECURE}))"
+)
+
+
+def run_settings(env: dict[str, str], code: str = PROBE) -> subprocess.CompletedProcess:
+    base = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings"}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.embedded
+def test_no_environment_means_the_embedded_default():
+    result = run_settings({})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        '{"db": "django.db.backends.sqlite3", "layer": "channels.layers.InMemoryChannelLayer", '
+        '"cache": "django.core.cache.backends.locmem.LocMemCache", "debug": false, '
+        '"secure": false}'
+    )
+    assert (ROOT / "var" / "secret_key").exists()
+
+
+def test_served_mode_uses_postgresql_and_redis_with_secure_cookies():
+    result = run_settings(
+        {
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cohort",
+            "REDIS_URL": "redis://127.0.0.1:6379",
+            "SECRET_KEY": "x" * 50,
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        '{"db": "django.db.backends.postgresql", "layer": "channels_redis.core.RedisChannelLayer", '
+        '"cache": "django.core.cache.backends.redis.RedisCache", "debug": false, "secure": true}'
+    )
+
+
+def test_served_mode_without_debug_refuses_to_start_without_a_secret_key():
+    result = run_settings(
+        {"DATABASE_URL": "postgres://postgres@127.0.0.1/cohort", "REDIS_URL": "redis://127.0.0.1"}
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_half_of_served_mode_is_refused():
+    result = run_settings({"DATABASE_URL": "postgres://postgres@127.0.0.1/cohort"})
+    assert result.returncode != 0
+    assert "Set both DATABASE_URL and REDIS_URL" in result.stderr
+
+
+def test_a_malformed_boolean_is_a_clear_error():
+    result = run_settings({"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_served_settings_put_the_cache_on_db_0_and_the_layer_on_db_1():
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.CACHES['default']['LOCATION'], "
+        "s.CHANNEL_LAYERS['default']['CONFIG']['hosts'], "
+        "s.CHANNEL_LAYERS['default']['CONFIG']['prefix'], "
+        "s.CHANNEL_LAYERS['default']['CONFIG']['group_expiry']]))"
+    )
+    result = run_settings(
+        {
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cohort",
+            "REDIS_URL": "redis://:pw@redis.internal:6380/5",
+            "SECRET_KEY": "x" * 50,
+        },
+        code,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        '["redis://:pw@redis.internal:6380/0", ["redis://:pw@redis.internal:6380/1"], '
+        '"cohort.asgi", 86400]'
+    )
+
+
+def test_deploy_check_passes_but_for_what_the_tls_proxy_handles():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cohort",
+            "REDIS_URL": "redis://127.0.0.1:6379",
+            "SECRET_KEY": "a-production-grade-secret-" + uuid.uuid4().hex + uuid.uuid4().hex,
+            "ALLOWED_HOSTS": "cohort.example.com",
+            "SECURE_SSL_REDIRECT": "1",
+            "SECURE_HSTS_SECONDS": "31536000",
+            "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+            "SECURE_HSTS_PRELOAD": "1",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Left to the TLS-terminating proxy by default (README): HTTPS redirect and HSTS.
+    defaults = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env={
+            "PATH": os.environ["PATH"],
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cohort",
+            "REDIS_URL": "redis://127.0.0.1:6379",
+            "SECRET_KEY": "a-production-grade-secret-" + uuid.uuid4().hex + uuid.uuid4().hex,
+            "ALLOWED_HOSTS": "cohort.example.com",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    warnings = {
+        line.split(")")[0].strip("?: (")
+        for line in defaults.stderr.splitlines()
+        if "security.W" in line
+    }
+    assert warnings == {"security.W004", "security.W008"}
+
+
+def test_cache_writes_land_in_the_cache_db_and_layer_traffic_in_the_layer_db():
+    cache_db = redis.Redis.from_url(redis_url_for_db(settings.REDIS_URL, settings.REDIS_CACHE_DB))
+    layer_db = redis.Redis.from_url(
+        redis_url_for_db(settings.REDIS_URL, settings.REDIS_CHANNELS_DB)
+    )
+    cache.set("probe", "value", 30)
+    assert [key.decode() for key in cache_db.keys("*probe*")] == [
+        f"{settings.CACHES['default']['KEY_PREFIX']}:1:probe"
+    ]
+    assert layer_db.keys("*probe*") == []
+
+    layer = get_channel_layer()
+    async_to_sync(layer.group_add)("probe-group", "probe-channel")
+    layer_keys = {key.decode() for key in layer_db.keys("*")}
+    assert any("probe-group" in key for key in layer_keys)
+    assert not any("probe-group" in key.decode() for key in cache_db.keys("*"))
+    cache_db.close()
+    layer_db.close()

@@ -3,6 +3,7 @@
 import os
 import sys
 
+import dj_database_url
 import psycopg2
 import redis
 
@@ -14,8 +15,17 @@ START = {
 
 def main() -> int:
     missing = []
+    database = dj_database_url.parse(os.environ["DATABASE_URL"])
     try:
-        psycopg2.connect(os.environ["DATABASE_URL"], connect_timeout=3).close()
+        # The server's maintenance database: the suite creates its own test database.
+        psycopg2.connect(
+            dbname="postgres",
+            user=database["USER"],
+            password=database["PASSWORD"],
+            host=database["HOST"],
+            port=database["PORT"] or 5432,
+            connect_timeout=3,
+        ).close()
     except psycopg2.Error:
         missing.append("PostgreSQL")
     try:

@@ -45,9 +45,10 @@ lint: install-dev
 	$(BIN)/djlint templates --lint
 	$(BIN)/djlint templates --check
 
-# Rebuild the committed stylesheet (needs Node.js; `make run` does not).
+# Rebuild the committed stylesheet (needs Node.js; `make run` does not). `npm ci` is avoided:
+# the registry mirror here leaves other platforms' optional Tailwind binaries out of the lock file.
 css:
-	cd theme/static_src && npm ci --no-audit --no-fund && npm run build
+	cd theme/static_src && npm install --no-audit --no-fund && npm run build
 
 # Fail when the committed stylesheet is not what the sources build.
 css-check: css

@@ -85,6 +85,10 @@ class CohortConsumer(AsyncWebsocketConsumer):
         await self.accept()
         await self.close(code=code)
 
+    async def close(self, code=None, reason=None):
+        # daphne (autobahn) accepts only a plain int as a close code, not an IntEnum.
+        await super().close(code=None if code is None else int(code), reason=reason)
+
     async def join(self, group: str) -> None:
         await self.channel_layer.group_add(group, self.channel_name)
         self.joined.append(group)

@@ -51,9 +51,10 @@ class DaphneProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
+        self.log = None
 
     def start(self) -> None:
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -95,4 +96,11 @@ class DaphneProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.log.close()
+        if self.log:
+            self.log.close()
+            self.log = None
+
+    def restart(self) -> None:
+        """Start again on the same port, as after a crash or a deploy."""
+        self.stop()
+        self.start()

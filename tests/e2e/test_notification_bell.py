@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, log_in
 from tests.servers import ROOT, served_environment
@@ -42,11 +43,11 @@ def test_sign_up_log_in_and_see_the_bell_update_live(daphne, browser):
     badge = page.locator("[data-unread-badge]")
     # The welcome notification from sign-up is unread.
     assert badge.inner_text() == "1"
-    page.wait_for_function("document.body.dataset.notificationSocket === 'open'")
+    expect(page.locator("body")).to_have_attribute("data-notification-socket", "open")
 
     announce("newcomer", "The library opens at 9 tomorrow")
 
-    page.wait_for_function("document.querySelector('[data-unread-badge]').textContent === '2'")
+    expect(badge).to_have_text("2")
     assert page.locator("[data-toasts]").inner_text() == "The library opens at 9 tomorrow"
     assert errors == []
     context.close()

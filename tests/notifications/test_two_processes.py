@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import PASSWORD
 
@@ -68,3 +69,25 @@ def change_password_through(base_url: str, user) -> None:
             "new_password2": "a-brand-new-password-99",
         },
     )
+
+
+def test_close_codes_reach_clients_through_daphne(daphne, alice):
+    server = daphne()
+    cookie = session_cookie(alice)
+
+    async def scenario():
+        url = f"ws://127.0.0.1:{server.port}/ws/notifications/"
+        async with connect(url, origin=f"http://127.0.0.1:{server.port}") as ws:
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 5)
+            assert ws.close_code == 4401
+        async with connect(
+            f"ws://127.0.0.1:{server.port}/ws/no-such-endpoint/",
+            origin=f"http://127.0.0.1:{server.port}",
+            additional_headers={"Cookie": cookie},
+        ) as ws:
+            with pytest.raises(ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 5)
+            assert ws.close_code == 4404
+
+    asyncio.run(scenario())

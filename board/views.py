@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -56,13 +57,6 @@ def _form_errors(*forms) -> dict[str, list[str]]:
         for field, messages_ in form.errors.items():
             errors.setdefault(field, []).extend(messages_)
     return errors
-
-
-def _refuse(request, error: BoardError, back: str):
-    if _wants_json(request):
-        return JsonResponse({"errors": {"__all__": [str(error.message)]}}, status=403)
-    messages.error(request, error.message)
-    return redirect(back)
 
 
 # Tasks
@@ -154,7 +148,7 @@ def task_delete(request, study_id: int, task_id: int, *, access: Access):
     try:
         services.task_delete(task=task, by=request.user)
     except BoardError as error:
-        return _refuse(request, error, task.get_absolute_url())
+        raise PermissionDenied(error.message) from None
     messages.success(request, _("The task was deleted."))
     return redirect("board:tasks", study_id=study_id)
 
@@ -302,7 +296,7 @@ def post_delete(request, study_id: int, post_id: int, *, access: Access):
     try:
         services.post_delete(post=post, by=request.user)
     except BoardError as error:
-        return _refuse(request, error, post.get_absolute_url())
+        raise PermissionDenied(error.message) from None
     messages.success(request, _("The post was deleted."))
     return redirect(post.task)
 
@@ -312,6 +306,8 @@ def post_delete(request, study_id: int, post_id: int, *, access: Access):
 @members_only
 def attachments_add(request, study_id: int, post_id: int, *, access: Access):
     post = _post(study_id, post_id)
+    if post.author_id != request.user.pk:
+        raise PermissionDenied("Only the author adds files to a post.")
     if _too_large_request(request):
         return _request_too_large(
             request, {"study": post.study, "post": post}, "board/upload_refused.html"
@@ -376,7 +372,7 @@ def attachment_delete(request, study_id: int, attachment_id: int, *, access: Acc
     try:
         services.attachment_delete(attachment=attachment, by=request.user)
     except BoardError as error:
-        return _refuse(request, error, attachment.post.get_absolute_url())
+        raise PermissionDenied(error.message) from None
     return redirect(attachment.post)
 
 
@@ -434,7 +430,7 @@ def comment_delete(request, study_id: int, comment_id: int, *, access: Access):
     try:
         services.comment_delete(comment=comment, by=request.user)
     except BoardError as error:
-        return _refuse(request, error, comment.post.get_absolute_url())
+        raise PermissionDenied(error.message) from None
     return redirect(comment.post)
 
 

@@ -80,8 +80,9 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(media):
-    """Keep every stored test file in a temporary directory."""
+def _media_in_tmp_and_fast_passwords(media, settings):
+    """Keep every stored test file in a temporary directory; hash test passwords cheaply."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def client_for(user) -> Client:

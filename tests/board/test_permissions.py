@@ -115,7 +115,9 @@ def test_get_is_not_allowed_for_state_changes(objects, member):
         ("board:comment_delete", "comment"),
         ("board:attachment_delete", "attachment"),
     ]:
-        assert client.get(reverse(name, args=[objects["study"], objects[arg_name]])).status_code == 405
+        assert (
+            client.get(reverse(name, args=[objects["study"], objects[arg_name]])).status_code == 405
+        )
     assert client.get(reverse("board:preview", args=[objects["study"]])).status_code == 405
 
 

@@ -1,4 +1,4 @@
-"""Every board view: anonymous users log in, outsiders get 403, unknown ids 404, members are served."""
+"""Every board view: anonymous users log in, outsiders get 403, unknown ids 404, members pass."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

@@ -126,8 +126,8 @@ def _full_text_search(posts: QuerySet[Post], query: str) -> QuerySet[Post]:
         "body", weight="B", config="simple"
     )
     search_query = SearchQuery(query, search_type="websearch", config="simple")
-    return posts.annotate(rank=SearchRank(vector, search_query)).filter(
-        Q(rank__gt=0) | Q(title__icontains=query) | Q(body__icontains=query)
+    return posts.annotate(search=vector, rank=SearchRank(vector, search_query)).filter(
+        Q(search=search_query) | Q(title__icontains=query) | Q(body__icontains=query)
     )
 
 

@@ -235,3 +235,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FILES = max(100, BOARD_MAX_FILES_PER_POST)
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# Uploaded files live here with the default FileSystemStorage; another backend (for example
+# django-storages' S3 storage) can replace STORAGES["default"] without changing the board.
+MEDIA_ROOT = Path(os.environ["MEDIA_ROOT"]) if os.environ.get("MEDIA_ROOT") else MEDIA_ROOT

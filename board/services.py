@@ -73,7 +73,11 @@ def task_update(
     assignee: User | None,
 ) -> Task:
     _check_assignee(task.study_id, assignee)
-    newly_assigned = assignee is not None and assignee.pk != task.assignee_id
+    # Compare with the stored row: a ModelForm has already copied its data onto `task`.
+    previous = (
+        Task.objects.select_for_update().values_list("assignee_id", flat=True).get(pk=task.pk)
+    )
+    newly_assigned = assignee is not None and assignee.pk != previous
     task.title = title
     task.description = description
     task.due_date = due_date

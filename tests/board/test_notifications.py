@@ -59,3 +59,18 @@ def test_assigning_a_task_tells_the_assignee_only(study, owner, member, member2)
 def test_assigning_oneself_tells_nobody(study, member):
     services.task_create(study=study, by=member, title="Mine", assignee=member)
     assert recipients(Kind.TASK_ASSIGNED) == set()
+
+
+def test_reassigning_through_the_edit_form_tells_the_new_assignee(study, owner, member, member2):
+    from django.urls import reverse
+
+    from tests.board.conftest import client_for
+
+    task = services.task_create(study=study, by=owner, title="Review", assignee=member)
+    Notification.objects.all().delete()
+    response = client_for(owner).post(
+        reverse("board:task_edit", args=[study.pk, task.pk]),
+        {"title": "Review", "assignee": member2.pk},
+    )
+    assert response.status_code == 302
+    assert recipients(Kind.TASK_ASSIGNED) == {"member2"}

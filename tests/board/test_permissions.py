@@ -235,3 +235,33 @@ def test_removed_member_loses_access_at_once(objects, study, owner, member):
     assert client.get(reverse("board:tasks", args=[study.pk])).status_code == 403
     url = reverse("board:attachment", args=[study.pk, objects["attachment"]])
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        ({"title": "", "body": "b"}, "This field is required."),
+        ({"title": "x" * 201, "body": "b"}, "at most 200 characters"),
+        ({"title": "t", "body": "x" * 20001}, "at most 20000 characters"),
+    ],
+)
+def test_bad_post_input_is_a_form_error(objects, member, data, error):
+    url = reverse("board:post_create", args=[objects["study"], objects["task"]])
+    response = client_for(member).post(url, data)
+    assert response.status_code == 400
+    assert error in response.content.decode()
+    assert Post.objects.count() == 1
+
+
+@pytest.mark.parametrize("body", ["", "x" * 5001])
+def test_bad_comment_input_is_a_form_error(objects, member, body):
+    url = reverse("board:comment_create", args=[objects["study"], objects["post"]])
+    response = client_for(member).post(url, {"body": body})
+    assert response.status_code == 400
+    assert Comment.objects.count() == 1
+
+
+def test_unknown_ids_in_a_study_are_404(objects, member):
+    client = client_for(member)
+    for name in ["board:task", "board:post", "board:attachment", "board:comment_edit"]:
+        assert client.get(reverse(name, args=[objects["study"], 999999])).status_code == 404

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,6 +29,7 @@ from studies.selectors import Access
 
 POSTS_PER_PAGE = 20
 SEARCH_RESULTS_PER_PAGE = 20
+SEARCH_EXCERPT_CHARS = 200
 PREVIEW_MAX_CHARS = Post._meta.get_field("body").max_length
 
 
@@ -458,6 +460,8 @@ def post_search(request, study_id: int, *, access: Access):
     page = Paginator(
         selectors.post_search(study_id=study_id, query=query), SEARCH_RESULTS_PER_PAGE
     ).get_page(request.GET.get("page"))
+    if _wants_json(request):
+        return JsonResponse(_search_page_data(request, query, page))
     return render(
         request,
         "board/search.html",
@@ -467,5 +471,31 @@ def post_search(request, study_id: int, *, access: Access):
             "query": query,
             "page": page,
             "query_string": urlencode({"q": query}) if query else "",
+            "next_page_url": _next_page_url(request, query, page),
         },
     )
+
+
+def _next_page_url(request, query: str, page) -> str | None:
+    if not query or not page.has_next():
+        return None
+    return f"{request.path}?{urlencode({'q': query, 'page': page.next_page_number()})}"
+
+
+def _search_page_data(request, query: str, page) -> dict:
+    """Return one page of results as plain data, for the infinite scroll of the results."""
+    return {
+        "results": [
+            {
+                "id": post.pk,
+                "title": post.title,
+                "url": post.get_absolute_url(),
+                "task": post.task.title,
+                "author": post.author.name,
+                "created_at": post.created_at.isoformat(),
+                "excerpt": Truncator(post.body).chars(SEARCH_EXCERPT_CHARS),
+            }
+            for post in page.object_list
+        ],
+        "next": _next_page_url(request, query, page),
+    }

@@ -95,3 +95,26 @@ def test_other_databases_fall_back_to_a_substring_match(study, posts, monkeypatc
     found = selectors.post_search(study_id=study.pk, query="dynamic")
     assert titles(found) == ["Graph homework", "Dynamic programming notes"]
     assert not hasattr(found[0], "rank")
+
+
+def test_the_results_come_as_json_for_the_infinite_scroll(study, task, member):
+    for n in range(25):
+        services.post_create(task=task, author=member, title=f"Week {n} <b>", body="summary")
+    client = client_for(member)
+    url = reverse("board:search", args=[study.pk])
+    first = client.get(url, {"q": "summary"}, headers={"accept": "application/json"}).json()
+    assert len(first["results"]) == 20
+    assert first["results"][0]["title"] == "Week 24 <b>"
+    assert first["results"][0]["author"] == "Min Member"
+    assert first["next"] == f"{url}?q=summary&page=2"
+    second = client.get(first["next"], headers={"accept": "application/json"}).json()
+    assert [result["title"] for result in second["results"]][-1] == "Week 0 <b>"
+    assert second["next"] is None
+
+
+def test_outsiders_cannot_search(study, posts, outsider):
+    url = reverse("board:search", args=[study.pk])
+    response = client_for(outsider).get(
+        url, {"q": "dynamic"}, headers={"accept": "application/json"}
+    )
+    assert response.status_code == 403

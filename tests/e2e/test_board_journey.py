@@ -4,6 +4,7 @@ the author is told live."""
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from board.models import Attachment, Task
 from tests.board.conftest import join, make_study
@@ -87,7 +88,7 @@ def test_task_post_with_upload_comment_and_live_notification(
     attachment = in_thread(Attachment.objects.get)
     assert attachment.size == FILE_BYTES
     assert (media_root / attachment.file.name).stat().st_size == FILE_BYTES
-    alice.wait_for_function("document.body.dataset.notificationSocket === 'open'")
+    expect(alice.locator("body")).to_have_attribute("data-notification-socket", "open")
     unread_before = alice.inner_text("[data-unread-badge]")
 
     bob_context = browser.new_context()

@@ -101,7 +101,7 @@ def posts_for_task(task: Task) -> QuerySet[Post]:
 def post_for_page(*, study_id: int, post_id: int) -> Post:
     """Return the post with its task, author, comments and files; raise Post.DoesNotExist."""
     return (
-        Post.objects.select_related("author", "task")
+        Post.objects.select_related("author", "task", "study")
         .prefetch_related(
             "attachments", Prefetch("comments", queryset=Comment.objects.select_related("author"))
         )

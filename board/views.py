@@ -76,7 +76,6 @@ def task_list(request, study_id: int, *, access: Access):
             "access": access,
             "tasks": selectors.tasks_for_study(study_id),
             "progress": selectors.task_progress(study_id),
-            "search_form": SearchForm(),
         },
     )
 
@@ -167,7 +166,7 @@ def _too_large_request(request) -> bool:
 
 
 def _limit_uploads(request) -> SizeLimitUploadHandler:
-    """Check the declared length, then watch every file's size while the body is parsed."""
+    """Watch every file's size while the body is parsed; oversized files are never kept."""
     handler = SizeLimitUploadHandler(request)
     request.upload_handlers.insert(0, handler)
     return handler
@@ -226,22 +225,22 @@ def _post_create(request, task: Task, context: dict, handler):
     context.update(form=form, files_form=files_form)
     if request.method != "POST":
         return render(request, "board/post_form.html", context)
-    if form.is_valid() and files_form.is_valid():
-        if handler.rejected:
-            files_form.add_error("files", _size_error(handler.rejected))
+    valid = form.is_valid() & files_form.is_valid()
+    if handler.rejected:
+        files_form.add_error("files", _size_error(handler.rejected))
+    elif valid:
+        try:
+            post = services.post_create(
+                task=task,
+                author=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                files=files_form.cleaned_data["files"],
+            )
+        except BoardError as error:
+            files_form.add_error("files", error.message)
         else:
-            try:
-                post = services.post_create(
-                    task=task,
-                    author=request.user,
-                    title=form.cleaned_data["title"],
-                    body=form.cleaned_data["body"],
-                    files=files_form.cleaned_data["files"],
-                )
-            except BoardError as error:
-                files_form.add_error("files", error.message)
-            else:
-                return _done(request, post.get_absolute_url())
+            return _done(request, post.get_absolute_url())
     return _invalid(request, "board/post_form.html", context, form, files_form)
 
 
@@ -252,10 +251,10 @@ def post_detail(request, study_id: int, post_id: int, *, access: Access):
         post = selectors.post_for_page(study_id=study_id, post_id=post_id)
     except Post.DoesNotExist:
         raise Http404("No such post.") from None
-    return render(request, "board/post_detail.html", _post_context(request, post, access))
+    return render(request, "board/post_detail.html", _post_context(post, access))
 
 
-def _post_context(request, post: Post, access: Access, **extra) -> dict:
+def _post_context(post: Post, access: Access, **extra) -> dict:
     return {
         "study": post.study,
         "post": post,
@@ -391,7 +390,7 @@ def comment_create(request, study_id: int, post_id: int, *, access: Access):
         return render(
             request,
             "board/post_detail.html",
-            _post_context(request, full, access, comment_form=form),
+            _post_context(full, access, comment_form=form),
             status=400,
         )
     comment = services.comment_create(

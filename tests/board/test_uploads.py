@@ -279,3 +279,32 @@ def test_adding_files_to_a_post(study, post, member):
     response = client_for(member).post(url, {}, headers={"accept": "application/json"})
     assert response.status_code == 400
     assert response.json()["errors"]["files"] == ["Choose at least one file."]
+
+
+def test_an_oversized_file_added_to_a_post_is_refused(study, post, member, media, settings):
+    settings.BOARD_MAX_UPLOAD_BYTES = 100
+    before = stored_files(media)
+    response = client_for(member).post(
+        reverse("board:attachments_add", args=[study.pk, post.pk]),
+        {"files": [SimpleUploadedFile("big.bin", b"x" * 101)]},
+        headers={"accept": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["files"] == ["Not uploaded, larger than 100\xa0bytes: big.bin"]
+    assert post.attachments.count() == 1
+    assert stored_files(media) == before
+
+
+def test_a_size_error_is_reported_along_with_other_form_errors(
+    study, task, member, media, settings
+):
+    settings.BOARD_MAX_UPLOAD_BYTES = 100
+    response = client_for(member).post(
+        create_url(study, task),
+        {"title": "", "body": "b", "files": [SimpleUploadedFile("big.bin", b"x" * 101)]},
+        headers={"accept": "application/json"},
+    )
+    errors = response.json()["errors"]
+    assert errors["title"] == ["This field is required."]
+    assert errors["files"] == ["Not uploaded, larger than 100\xa0bytes: big.bin"]
+    assert stored_files(media) == []

@@ -5,6 +5,8 @@ import unicodedata
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 
 NAME_MAX_LENGTH = 200
 FALLBACK_NAME = "file"
@@ -33,6 +35,12 @@ def max_files_per_post() -> int:
 def max_request_bytes() -> int:
     """Return the largest upload request worth reading: every file at its limit, plus the form."""
     return max_upload_bytes() * max_files_per_post() + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def upload_too_large_message() -> str:
+    return gettext("The upload is too large: each file may be at most %(limit)s.") % {
+        "limit": filesizeformat(max_upload_bytes())
+    }
 
 
 def safe_display_name(name: str) -> str:

@@ -22,6 +22,7 @@ from board.uploads import (
     max_files_per_post,
     max_request_bytes,
     max_upload_bytes,
+    upload_too_large_message,
 )
 from markup.markdown import render_markdown
 from studies.models import Study
@@ -180,9 +181,7 @@ def _size_error(names: list[str]) -> str:
 
 
 def _request_too_large(request, context: dict, template: str):
-    message = _("The upload is too large: each file may be at most %(limit)s.") % {
-        "limit": filesizeformat(max_upload_bytes())
-    }
+    message = upload_too_large_message()
     if _wants_json(request):
         return JsonResponse({"errors": {"files": [message]}}, status=413)
     messages.error(request, message)

@@ -49,10 +49,23 @@ MEMBER_VIEWS = [
     ("board:preview", [], "post", {"body": "**bold**"}),
     ("board:search", [], "get", None),
 ]
+# Views that also need authorship (or ownership); outsiders and anonymous users never get that far.
+AUTHOR_VIEWS = [
+    ("board:post_edit", ["post"], "get", None),
+    ("board:post_edit", ["post"], "post", {"title": "Hijack", "body": "x"}),
+    ("board:post_delete", ["post"], "post", {}),
+    ("board:attachments_add", ["post"], "post", {}),
+    ("board:attachment_delete", ["attachment"], "post", {}),
+    ("board:comment_edit", ["comment"], "get", None),
+    ("board:comment_edit", ["comment"], "post", {"body": "Hijack"}),
+    ("board:comment_delete", ["comment"], "post", {}),
+    ("board:task_delete", ["task"], "post", {}),
+]
+EVERY_VIEW = MEMBER_VIEWS + AUTHOR_VIEWS
 SUCCESS = {200, 302}
 
 
-def request(client, name, args, method, data):
+def call(client, name, args, method, data):
     url = reverse(name, args=args)
     return client.get(url) if method == "get" else client.post(url, data or {})
 
@@ -61,30 +74,41 @@ def args_for(objects, names, study_id=None):
     return [study_id or objects["study"], *(objects[name] for name in names)]
 
 
-@pytest.mark.parametrize(("name", "arg_names", "method", "data"), MEMBER_VIEWS)
+@pytest.mark.parametrize(("name", "arg_names", "method", "data"), EVERY_VIEW)
 def test_anonymous_is_sent_to_log_in(objects, name, arg_names, method, data):
-    response = request(client_for(None), name, args_for(objects, arg_names), method, data)
+    response = call(client_for(None), name, args_for(objects, arg_names), method, data)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize(("name", "arg_names", "method", "data"), MEMBER_VIEWS)
+def counts():
+    return (
+        Task.objects.count(),
+        Post.objects.count(),
+        Comment.objects.count(),
+        Attachment.objects.count(),
+    )
+
+
+@pytest.mark.parametrize(("name", "arg_names", "method", "data"), EVERY_VIEW)
 def test_outsider_is_forbidden(objects, outsider, name, arg_names, method, data):
-    before = (Task.objects.count(), Post.objects.count(), Comment.objects.count())
-    response = request(client_for(outsider), name, args_for(objects, arg_names), method, data)
+    before = counts()
+    response = call(client_for(outsider), name, args_for(objects, arg_names), method, data)
     assert response.status_code == 403
-    assert (Task.objects.count(), Post.objects.count(), Comment.objects.count()) == before
+    assert counts() == before
 
 
+@pytest.mark.parametrize("who", ["member2", "owner"])
 @pytest.mark.parametrize(("name", "arg_names", "method", "data"), MEMBER_VIEWS)
-def test_member_is_served(objects, member2, name, arg_names, method, data):
-    response = request(client_for(member2), name, args_for(objects, arg_names), method, data)
+def test_members_and_the_owner_are_served(objects, who, name, arg_names, method, data, request):
+    user = request.getfixturevalue(who)
+    response = call(client_for(user), name, args_for(objects, arg_names), method, data)
     assert response.status_code in SUCCESS, response.content[:500]
 
 
-@pytest.mark.parametrize(("name", "arg_names", "method", "data"), MEMBER_VIEWS)
+@pytest.mark.parametrize(("name", "arg_names", "method", "data"), EVERY_VIEW)
 def test_unknown_study_is_404(objects, member, name, arg_names, method, data):
-    response = request(client_for(member), name, args_for(objects, arg_names, 999999), method, data)
+    response = call(client_for(member), name, args_for(objects, arg_names, 999999), method, data)
     assert response.status_code == 404
 
 

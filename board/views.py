@@ -318,20 +318,20 @@ def attachments_add(request, study_id: int, post_id: int, *, access: Access):
 @csrf_protect
 def _attachments_add(request, post: Post, handler):
     files_form = AttachmentsForm(request.POST, request.FILES)
-    if files_form.is_valid():
-        if handler.rejected:
-            files_form.add_error("files", _size_error(handler.rejected))
-        elif not files_form.cleaned_data["files"]:
-            files_form.add_error("files", _("Choose at least one file."))
+    valid = files_form.is_valid()
+    if handler.rejected:
+        files_form.add_error("files", _size_error(handler.rejected))
+    elif valid and not files_form.cleaned_data["files"]:
+        files_form.add_error("files", _("Choose at least one file."))
+    elif valid:
+        try:
+            services.attachments_add(
+                post=post, by=request.user, files=files_form.cleaned_data["files"]
+            )
+        except BoardError as error:
+            files_form.add_error("files", error.message)
         else:
-            try:
-                services.attachments_add(
-                    post=post, by=request.user, files=files_form.cleaned_data["files"]
-                )
-            except BoardError as error:
-                files_form.add_error("files", error.message)
-            else:
-                return _done(request, post.get_absolute_url())
+            return _done(request, post.get_absolute_url())
     if _wants_json(request):
         return JsonResponse({"errors": _form_errors(files_form)}, status=400)
     for errors in files_form.errors.values():

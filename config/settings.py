@@ -225,13 +225,13 @@ LOGGING = {
 # How many unread notifications a socket receives when it connects.
 NOTIFICATIONS_REPLAY_LIMIT = 20
 
-# Board: attachments of posts.
+# Board (board/): attachment limits and where uploaded files are stored.
 BOARD_MAX_UPLOAD_BYTES = env_int("BOARD_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 BOARD_MAX_FILES_PER_POST = env_int("BOARD_MAX_FILES_PER_POST", 10)
 # Form fields besides files stay small; files above this size spill to a temporary file.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
-# Django refuses a request with more files than this before reading any of them.
+# Django answers 400 to a request carrying more files than this, and stops parsing it.
 DATA_UPLOAD_MAX_NUMBER_FILES = max(100, BOARD_MAX_FILES_PER_POST)
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750

@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "studies",
+    "board",
 ]
 
 MIDDLEWARE = [
@@ -223,3 +224,40 @@ LOGGING = {
 
 # How many unread notifications a socket receives when it connects.
 NOTIFICATIONS_REPLAY_LIMIT = 20
+
+# Board (board/): attachment limits and where uploaded files are stored.
+BOARD_MAX_UPLOAD_BYTES = env_int("BOARD_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+BOARD_MAX_FILES_PER_POST = env_int("BOARD_MAX_FILES_PER_POST", 10)
+# Form fields besides files stay small; files above this size spill to a temporary file.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Django answers 400 to a request carrying more files than this, and stops parsing it.
+DATA_UPLOAD_MAX_NUMBER_FILES = max(100, BOARD_MAX_FILES_PER_POST)
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# Where uploaded files are kept: local files under MEDIA_ROOT, or any S3-compatible store
+# through django-storages. Either way they are private: only the board's download view,
+# which checks membership, serves them (MEDIA_URL is never routed).
+MEDIA_ROOT = Path(os.environ["MEDIA_ROOT"]) if os.environ.get("MEDIA_ROOT") else MEDIA_ROOT
+STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND", "local")
+if STORAGE_BACKEND == "s3":
+    if not os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("STORAGE_BACKEND=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            # Any S3-compatible service (MinIO, Ceph, R2...) by its endpoint.
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            # Without keys, boto3 finds credentials itself (instance role, ~/.aws).
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "location": os.environ.get("AWS_LOCATION", ""),
+            "addressing_style": os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+        },
+    }
+elif STORAGE_BACKEND != "local":
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}.")

@@ -12,6 +12,9 @@ class Kind(models.TextChoices):
     REQUEST_ACCEPTED = "request_accepted", _("Join request accepted")
     MEMBER_LEFT = "member_left", _("Member left")
     MEMBER_REMOVED = "member_removed", _("Member removed")
+    BOARD_POST_CREATED = "board_post_created", _("New post on a task")
+    BOARD_COMMENT_CREATED = "board_comment_created", _("New comment")
+    TASK_ASSIGNED = "task_assigned", _("Task assigned")
 
 
 class Notification(models.Model):

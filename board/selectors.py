@@ -1,0 +1,148 @@
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from board.models import Attachment, Comment, Post, Task
+from studies.models import Membership, Study
+
+UPCOMING_LIMIT = 5
+
+
+@dataclass(frozen=True)
+class TaskDeadline:
+    """A task's due date as plain data, for calendars."""
+
+    uid: str
+    due: date
+    title: str
+    url: str
+    done: bool
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def study_members(study_id: int) -> QuerySet[User]:
+    return User.objects.filter(memberships__study_id=study_id).order_by("username")
+
+
+def is_member(*, study_id: int, user_id: int) -> bool:
+    return Membership.objects.filter(study_id=study_id, user_id=user_id).exists()
+
+
+def tasks_for_study(study_id: int) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(study_id=study_id)
+        .select_related("assignee")
+        .annotate(post_count=Count("posts"))
+        .order_by(F("due_date").asc(nulls_last=True), "id")
+    )
+
+
+def task_progress(study_id: int) -> Progress:
+    counts = Task.objects.filter(study_id=study_id).aggregate(
+        total=Count("id"), done=Count("id", filter=Q(done_at__isnull=False))
+    )
+    return Progress(done=counts["done"], total=counts["total"])
+
+
+def upcoming_tasks(study_id: int, *, today: date | None = None) -> list[Task]:
+    """Return the next open tasks by due date, today's included."""
+    today = today or timezone.localdate()
+    return list(
+        Task.objects.filter(study_id=study_id, done_at__isnull=True, due_date__gte=today)
+        .select_related("assignee")
+        .order_by("due_date", "id")[:UPCOMING_LIMIT]
+    )
+
+
+def task_deadlines(study: Study) -> list[TaskDeadline]:
+    """Return every dated task of the study, done or not, for the study's calendar feed."""
+    rows = (
+        Task.objects.filter(study=study, due_date__isnull=False)
+        .order_by("due_date", "id")
+        .values_list("pk", "due_date", "title", "done_at")
+    )
+    return [
+        TaskDeadline(
+            uid=f"board-task-{pk}@cohort",
+            due=due,
+            title=title,
+            url=Task(pk=pk, study_id=study.pk).get_absolute_url(),
+            done=done_at is not None,
+        )
+        for pk, due, title, done_at in rows
+    ]
+
+
+def posts_for_task(task: Task) -> QuerySet[Post]:
+    return (
+        Post.objects.filter(task=task)
+        .select_related("author")
+        .annotate(
+            comment_count=Count("comments", distinct=True),
+            attachment_count=Count("attachments", distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def post_for_page(*, study_id: int, post_id: int) -> Post:
+    """Return the post with its task, author, comments and files; raise Post.DoesNotExist."""
+    return (
+        Post.objects.select_related("author", "task", "study")
+        .prefetch_related(
+            "attachments", Prefetch("comments", queryset=Comment.objects.select_related("author"))
+        )
+        .get(study_id=study_id, pk=post_id)
+    )
+
+
+def attachment_for_download(*, study_id: int, attachment_id: int) -> Attachment:
+    return Attachment.objects.get(post__study_id=study_id, pk=attachment_id)
+
+
+def earlier_commenter_ids(post: Post) -> list[int]:
+    return list(Comment.objects.filter(post=post).values_list("author_id", flat=True).distinct())
+
+
+def _full_text_search(posts: QuerySet[Post], query: str) -> QuerySet[Post]:
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    # The 'simple' configuration does not stem, so it treats English and Korean alike; a
+    # substring match as well finds Korean words inside their particles (공부 in 공부를).
+    vector = SearchVector("title", weight="A", config="simple") + SearchVector(
+        "body", weight="B", config="simple"
+    )
+    search_query = SearchQuery(query, search_type="websearch", config="simple")
+    return posts.annotate(search=vector, rank=SearchRank(vector, search_query)).filter(
+        Q(search=search_query) | Q(title__icontains=query) | Q(body__icontains=query)
+    )
+
+
+def post_search(*, study_id: int, query: str) -> QuerySet[Post]:
+    """Return the study's posts matching `query` in title or body, newest first.
+
+    PostgreSQL ranks with its full-text search (the rank is annotated as `rank`); other
+    databases fall back to a substring match with the same interface.
+    """
+    posts = Post.objects.filter(study_id=study_id).select_related("author", "task")
+    query = query.strip()
+    if not query:
+        return posts.none()
+    if connection.vendor == "postgresql":
+        return _full_text_search(posts, query).order_by("-created_at", "-id")
+    return posts.filter(Q(title__icontains=query) | Q(body__icontains=query)).order_by(
+        "-created_at", "-id"
+    )

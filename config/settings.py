@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "studies",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
+                "messaging.context_processors.unread_messages",
             ],
         },
     },
@@ -223,3 +225,13 @@ LOGGING = {
 
 # How many unread notifications a socket receives when it connects.
 NOTIFICATIONS_REPLAY_LIMIT = 20
+
+# messaging: direct messages.
+# Messages one user may send per window, across every process (kept in the cache).
+MESSAGING_RATE_LIMIT = env_int("MESSAGING_RATE_LIMIT", 30)
+MESSAGING_RATE_WINDOW_S = env_int("MESSAGING_RATE_WINDOW_S", 60)
+# A conversation page counts as open this long after its socket last said so (it refreshes
+# every 20 s), so a crashed process leaves no page open for ever.
+MESSAGING_FOCUS_TTL_S = env_int("MESSAGING_FOCUS_TTL_S", 60)
+MESSAGING_PAGE_SIZE = 30
+MESSAGING_RESUME_LIMIT = 200

@@ -12,6 +12,7 @@ class Kind(models.TextChoices):
     REQUEST_ACCEPTED = "request_accepted", _("Join request accepted")
     MEMBER_LEFT = "member_left", _("Member left")
     MEMBER_REMOVED = "member_removed", _("Member removed")
+    DIRECT_MESSAGE = "direct_message", _("Direct message")
 
 
 class Notification(models.Model):

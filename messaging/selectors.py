@@ -44,9 +44,9 @@ def conversation_between(a_id: int, b_id: int) -> Conversation | None:
 
 
 def conversations_of(user) -> QuerySet[Conversation]:
-    """Return the user's conversations, annotated with `other_id`."""
+    """Return the user's conversations, annotated with `other_user_id`."""
     return Conversation.objects.filter(Q(user_low_id=user.pk) | Q(user_high_id=user.pk)).annotate(
-        other_id=Case(
+        other_user_id=Case(
             When(user_low_id=user.pk, then=F("user_high_id")),
             default=F("user_low_id"),
             output_field=IntegerField(),
@@ -58,7 +58,9 @@ def visible_conversations_of(user) -> QuerySet[Conversation]:
     return (
         conversations_of(user)
         .filter(user_low__is_active=True, user_high__is_active=True)
-        .exclude(Exists(Block.objects.filter(blocker_id=OuterRef("other_id"), blocked_id=user.pk)))
+        .exclude(
+            Exists(Block.objects.filter(blocker_id=OuterRef("other_user_id"), blocked_id=user.pk))
+        )
     )
 
 

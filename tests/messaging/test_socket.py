@@ -133,9 +133,7 @@ async def test_blocking_either_way_makes_the_other_unavailable(alice, bob, block
     await bob_socket.disconnect()
 
 
-async def test_resume_sends_what_was_missed_in_the_users_conversations_only(
-    alice, bob, make_user
-):
+async def test_resume_sends_what_was_missed_in_the_users_conversations_only(alice, bob, make_user):
     carol = await database_sync_to_async(make_user)("carol")
     seen = await database_sync_to_async(send)(alice, bob, "seen before")
     missed = await database_sync_to_async(send)(alice, bob, "missed")

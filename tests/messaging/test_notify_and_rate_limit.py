@@ -1,11 +1,13 @@
 """A new message notifies only when no page of that conversation is open; the flood limit."""
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db import connection
 
-from messaging import presence
+from messaging import presence, ratelimit
 from messaging.errors import RateLimited
 from messaging.services import conversation_get_or_create, message_send
 from notifications.models import Kind, Notification
@@ -97,3 +99,24 @@ async def test_rate_limited_error_frame_carries_retry_after(alice, bob):
     assert 1 <= error["retry_after"] <= 60
     assert await socket.receive_nothing() is True
     await socket.disconnect()
+
+
+def test_the_flood_limit_counts_concurrent_senders_exactly():
+    def attempt(_number):
+        try:
+            return ratelimit.hit(scope="test", key="1", limit=30, window_s=60)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(attempt, range(50)))
+    assert results.count(0) == 30
+    assert all(1 <= wait <= 60 for wait in results if wait)
+
+
+def test_a_new_window_opens_when_the_last_one_ends():
+    for _ in range(2):
+        assert ratelimit.hit(scope="test", key="w", limit=2, window_s=1) == 0
+    assert ratelimit.hit(scope="test", key="w", limit=2, window_s=1) == 1
+    time.sleep(1.2)
+    assert ratelimit.hit(scope="test", key="w", limit=2, window_s=1) == 0

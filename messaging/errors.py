@@ -39,11 +39,6 @@ class MessageNotFound(MessagingError):
     detail = _("No such message.")
 
 
-class ConversationNotFound(MessagingError):
-    code = "not_found"
-    detail = _("No such conversation.")
-
-
 class RateLimited(MessagingError):
     code = "rate_limited"
     detail = _("You are sending messages too fast.")

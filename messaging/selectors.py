@@ -38,11 +38,6 @@ def has_blocked(*, blocker_id: int, blocked_id: int) -> bool:
     return Block.objects.filter(blocker_id=blocker_id, blocked_id=blocked_id).exists()
 
 
-def conversation_between(a_id: int, b_id: int) -> Conversation | None:
-    low, high = pair(a_id, b_id)
-    return Conversation.objects.filter(user_low_id=low, user_high_id=high).first()
-
-
 def conversations_of(user) -> QuerySet[Conversation]:
     """Return the user's conversations, annotated with `other_user_id`."""
     return Conversation.objects.filter(Q(user_low_id=user.pk) | Q(user_high_id=user.pk)).annotate(

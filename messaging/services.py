@@ -49,7 +49,7 @@ def conversation_get_or_create(*, user, other) -> Conversation:
     return conversation
 
 
-def clean_body(body) -> str:
+def _clean_body(body) -> str:
     if not isinstance(body, str):
         raise InvalidMessage(_("A message is text."))
     body = body.strip()
@@ -100,7 +100,9 @@ def _deliver_new(message_id: int) -> None:
 def _notify_unless_open(message: Message, sender, recipient) -> None:
     if presence.conversation_is_open(user_id=recipient.pk, conversation_id=message.conversation_id):
         return
-    preview = message.body if len(message.body) <= PREVIEW_LENGTH else message.body[:79] + "…"
+    preview = message.body
+    if len(preview) > PREVIEW_LENGTH:
+        preview = preview[: PREVIEW_LENGTH - 1] + "…"
     notify(
         users=[recipient],
         kind=Kind.DIRECT_MESSAGE,
@@ -115,7 +117,7 @@ def message_send(*, sender, recipient_id, body, client_id) -> tuple[Message, boo
 
     Sending again with the same client id returns the first message and sends nothing.
     """
-    body = clean_body(body)
+    body = _clean_body(body)
     client_id = _clean_client_id(client_id)
     recipient = _recipient(sender, recipient_id)
     existing = Message.objects.filter(sender=sender, client_id=client_id).first()

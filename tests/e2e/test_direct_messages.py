@@ -71,6 +71,12 @@ def test_alice_messages_bob_who_reads_it_and_alice_sees_seen(daphne, browser):
         alice_page.locator("[data-messages] li:not([data-mine]) [data-body]").inner_text()
         == "Yes, see you at 8!"
     )
+
+    # Alice deletes her message: both pages show a tombstone.
+    mine.locator("[data-delete]").click()
+    for page in (alice_page, bob_page):
+        page.locator("[data-messages] li:has-text('This message was deleted.')").wait_for()
+    assert "Are you coming on Thursday?" not in bob_page.locator("[data-messages]").inner_text()
     assert errors == []
     alice_context.close()
     bob_context.close()

@@ -234,3 +234,14 @@ def test_block_and_unblock_are_post_only_and_no_self_block(alice):
     assert client.get(reverse("messaging:block", args=["alice"])).status_code == 405
     client.post(reverse("messaging:block", args=["alice"]))
     assert not Block.objects.exists()
+
+
+def test_a_deactivated_account_is_unavailable_like_a_block(alice, bob):
+    message = send(bob, alice, "before leaving")
+    bob.is_active = False
+    bob.save(update_fields=["is_active"])
+    client = client_for(alice)
+    page = client.get(conversation_url(message.conversation_id))
+    assert "This conversation is unavailable." in page.text
+    assert "before leaving" not in page.text
+    assert unread_total_for(alice) == 0

@@ -1,4 +1,7 @@
-"""Alice messages Bob from his profile; Bob's badge updates live; Bob reads; Alice sees "seen"."""
+"""Alice messages Bob from his profile; Bob's badge updates live; Bob reads; Alice sees "seen".
+
+The same flow also works with JavaScript off, through the pages' forms.
+"""
 
 import pytest
 
@@ -78,5 +81,39 @@ def test_alice_messages_bob_who_reads_it_and_alice_sees_seen(daphne, browser):
         page.locator("[data-messages] li:has-text('This message was deleted.')").wait_for()
     assert "Are you coming on Thursday?" not in bob_page.locator("[data-messages]").inner_text()
     assert errors == []
+    alice_context.close()
+    bob_context.close()
+
+
+def test_without_javascript_messages_are_sent_read_and_deleted_through_forms(daphne, browser):
+    in_thread(make_user, "alice", "Alice")
+    in_thread(make_user, "bob", "Bob")
+    server = daphne()
+    alice_context = browser.new_context(java_script_enabled=False)
+    bob_context = browser.new_context(java_script_enabled=False)
+    alice_page, bob_page = alice_context.new_page(), bob_context.new_page()
+
+    log_in(alice_page, server.url, "alice")
+    log_in(bob_page, server.url, "bob")
+
+    alice_page.goto(f"{server.url}/u/bob/")
+    alice_page.click("[data-message-button]")
+    alice_page.fill("[data-body-input]", "Sent by a plain form")
+    alice_page.click("[data-send]")
+    alice_page.wait_for_url(f"{server.url}/messages/*/#latest")
+    assert alice_page.locator("[data-mine] [data-body]").inner_text() == "Sent by a plain form"
+
+    bob_page.reload()
+    assert bob_page.locator("[data-dm-badge]").inner_text() == "1"
+    bob_page.click("[data-dm-link]")
+    bob_page.click("[data-inbox] a")
+    bob_page.click("[data-mark-read-form] button")
+    assert not bob_page.locator("[data-dm-badge]").is_visible()
+
+    alice_page.reload()
+    assert alice_page.locator("[data-mine] [data-seen-mark]").is_visible()
+    alice_page.click("[data-mine] [data-delete]")
+    bob_page.reload()
+    assert "This message was deleted." in bob_page.locator("[data-messages]").inner_text()
     alice_context.close()
     bob_context.close()

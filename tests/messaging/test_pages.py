@@ -245,3 +245,25 @@ def test_a_deactivated_account_is_unavailable_like_a_block(alice, bob):
     assert "This conversation is unavailable." in page.text
     assert "before leaving" not in page.text
     assert unread_total_for(alice) == 0
+
+
+def test_block_and_unblock_from_a_profile_even_when_blocked_back(alice, bob):
+    client = client_for(alice)
+    profile_url = reverse("profile", args=["bob"])
+    assert reverse("messaging:block", args=["bob"]) in client.get(profile_url).text
+    response = client.post(reverse("messaging:block", args=["bob"]), {"next": profile_url})
+    assert response["Location"] == profile_url
+    block_create(blocker=bob, blocked=alice)
+
+    page = client.get(profile_url).text
+    assert reverse("messaging:unblock", args=["bob"]) in page
+    assert reverse("messaging:block", args=["bob"]) not in page
+    client.post(reverse("messaging:unblock", args=["bob"]), {"next": profile_url})
+    assert list(Block.objects.values_list("blocker", "blocked")) == [(bob.pk, alice.pk)]
+
+
+def test_the_next_address_after_blocking_stays_on_this_site(alice, bob):
+    response = client_for(alice).post(
+        reverse("messaging:block", args=["bob"]), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("profile", args=["bob"])

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "notifications",
     "studies",
     "board",
+    "messaging",
 ]
 
 MIDDLEWARE = [
@@ -127,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "notifications.context_processors.unread_notifications",
+                "messaging.context_processors.unread_messages",
             ],
         },
     },
@@ -261,3 +263,13 @@ if STORAGE_BACKEND == "s3":
     }
 elif STORAGE_BACKEND != "local":
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be local or s3, not {STORAGE_BACKEND!r}.")
+
+# messaging: direct messages.
+# Messages one user may send per window, across every process (kept in the cache).
+MESSAGING_RATE_LIMIT = env_int("MESSAGING_RATE_LIMIT", 30)
+MESSAGING_RATE_WINDOW_S = env_int("MESSAGING_RATE_WINDOW_S", 60)
+# A conversation page counts as open this long after its socket last said so (it refreshes
+# every 20 s), so a crashed process leaves no page open for ever.
+MESSAGING_FOCUS_TTL_S = env_int("MESSAGING_FOCUS_TTL_S", 60)
+MESSAGING_PAGE_SIZE = 30
+MESSAGING_RESUME_LIMIT = 200

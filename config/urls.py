@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("studies/", include("studies.urls")),
     path("studies/<int:study_id>/board/", include("board.urls")),
+    path("messages/", include("messaging.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ class Kind(models.TextChoices):
     BOARD_POST_CREATED = "board_post_created", _("New post on a task")
     BOARD_COMMENT_CREATED = "board_comment_created", _("New comment")
     TASK_ASSIGNED = "task_assigned", _("Task assigned")
+    DIRECT_MESSAGE = "direct_message", _("Direct message")
 
 
 class Notification(models.Model):

@@ -4,6 +4,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import user_create
 from board.demo import seed_board
+from messaging.demo import seed_messaging
 
 DEMO_PASSWORD = "cohort-demo-2026"
 DEMO_USERS = [
@@ -54,6 +55,7 @@ class Command(BaseCommand):
             user.save(update_fields=["bio"])
             created += 1
         seed_board()
+        seed_messaging()
         self.stdout.write(
             f"Demo data ready ({created} users created). Log in as alice, bob, carol or dave "
             f"with the password {DEMO_PASSWORD!r}."

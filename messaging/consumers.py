@@ -1,0 +1,167 @@
+from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
+from django.conf import settings
+
+from accounts.sockets import CohortConsumer, FrameError
+from messaging import presence, selectors
+from messaging.errors import MessagingError, RateLimited
+from messaging.payloads import message_payload
+from messaging.realtime import dm_user_group
+from messaging.services import conversation_mark_read, message_delete, message_send
+
+
+def _int_field(frame: dict, name: str, *, minimum: int = 0) -> int:
+    value = frame.get(name)
+    if type(value) is not int or value < minimum:
+        raise FrameError("bad_frame", f"'{name}' must be an integer of at least {minimum}.")
+    return value
+
+
+@database_sync_to_async
+def _state(user) -> dict:
+    return {"type": "messages.state", "unread": selectors.unread_total_for(user)}
+
+
+@database_sync_to_async
+def _send(user, frame: dict) -> dict:
+    message, _created = message_send(
+        sender=user,
+        recipient_id=_int_field(frame, "to", minimum=1),
+        body=frame.get("body"),
+        client_id=frame.get("client_id"),
+    )
+    return message_payload(message)
+
+
+@database_sync_to_async
+def _resume(user, after: int, conversation_id: int | None) -> dict:
+    messages, more = selectors.messages_after_for(
+        user=user,
+        after=after,
+        limit=settings.MESSAGING_RESUME_LIMIT,
+        conversation_id=conversation_id,
+    )
+    return {
+        "type": "messages.resume",
+        "messages": [message_payload(m) for m in messages],
+        "more": more,
+        "unread": selectors.unread_total_for(user),
+    }
+
+
+@database_sync_to_async
+def _visible_conversation(user, conversation_id: int):
+    conversation = selectors.conversation_for_participant(
+        user=user, conversation_id=conversation_id
+    )
+    if conversation is None or selectors.is_unavailable_to(conversation, user):
+        return None
+    return conversation
+
+
+@database_sync_to_async
+def _mark_read(user, conversation, up_to: int) -> None:
+    conversation_mark_read(user=user, conversation=conversation, up_to=up_to)
+
+
+@database_sync_to_async
+def _delete(user, message_id: int) -> None:
+    message_delete(user=user, message_id=message_id)
+
+
+class MessagesConsumer(CohortConsumer):
+    """A logged-in user's direct messages in all conversations: /ws/messages/."""
+
+    focused: int | None = None
+
+    async def groups_for_socket(self):
+        return [dm_user_group(self.user.pk)]
+
+    async def opened(self):
+        await self.send_json(await _state(self.user))
+
+    async def disconnect(self, code):
+        await self.unfocus()
+        await super().disconnect(code)
+
+    async def handle_send(self, frame):
+        try:
+            payload = await _send(self.user, frame)
+        except RateLimited as limited:
+            await self.send_rate_limited(limited, frame.get("ref"))
+            return
+        except MessagingError as error:
+            raise FrameError(error.code, str(error.detail)) from None
+        # Echoed to this socket at once; the sender's other tabs learn of it from message.new.
+        await self.send_json({"type": "message.sent", "message": payload})
+
+    async def send_rate_limited(self, limited: RateLimited, ref) -> None:
+        frame = {
+            "type": "error",
+            "code": limited.code,
+            "detail": str(limited.detail),
+            "retry_after": limited.retry_after,
+        }
+        if isinstance(ref, str) and len(ref) <= 64:
+            frame["ref"] = ref
+        await self.send_json(frame)
+
+    async def handle_resume(self, frame):
+        after = _int_field(frame, "after")
+        conversation_id = None
+        if frame.get("conversation") is not None:
+            conversation_id = _int_field(frame, "conversation", minimum=1)
+        await self.send_json(await _resume(self.user, after, conversation_id))
+
+    async def conversation_named_by(self, frame):
+        conversation = await _visible_conversation(
+            self.user, _int_field(frame, "conversation", minimum=1)
+        )
+        if conversation is None:
+            raise FrameError("not_found", "No such conversation.")
+        return conversation
+
+    async def handle_mark_read(self, frame):
+        up_to = _int_field(frame, "up_to", minimum=1)
+        await _mark_read(self.user, await self.conversation_named_by(frame), up_to)
+
+    async def handle_delete(self, frame):
+        try:
+            await _delete(self.user, _int_field(frame, "message", minimum=1))
+        except MessagingError as error:
+            raise FrameError(error.code, str(error.detail)) from None
+
+    async def handle_focus(self, frame):
+        if frame.get("conversation") is None:
+            await self.unfocus()
+            return
+        conversation = await self.conversation_named_by(frame)
+        if self.focused not in (None, conversation.pk):
+            await self.unfocus()
+        self.focused = conversation.pk
+        await self.record_focus()
+
+    async def record_focus(self):
+        await sync_to_async(presence.conversation_open_mark)(
+            user_id=self.user.pk, conversation_id=self.focused
+        )
+
+    async def unfocus(self):
+        if self.focused is None:
+            return
+        conversation_id, self.focused = self.focused, None
+        await sync_to_async(presence.conversation_open_clear)(
+            user_id=self.user.pk, conversation_id=conversation_id
+        )
+        # Another tab of the user may still show this conversation: it records itself again.
+        await self.channel_layer.group_send(
+            dm_user_group(self.user.pk),
+            {"type": "dm.focus_check", "conversation": conversation_id},
+        )
+
+    async def dm_frame(self, event):
+        await self.send_json(event["frame"])
+
+    async def dm_focus_check(self, event):
+        if self.focused == event["conversation"]:
+            await self.record_focus()

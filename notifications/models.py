@@ -12,6 +12,10 @@ class Kind(models.TextChoices):
     REQUEST_ACCEPTED = "request_accepted", _("Join request accepted")
     MEMBER_LEFT = "member_left", _("Member left")
     MEMBER_REMOVED = "member_removed", _("Member removed")
+    REQUEST_REJECTED = "request_rejected", _("Join request rejected")
+    STUDY_STATUS_CHANGED = "study_status_changed", _("Study status changed")
+    OWNERSHIP_TRANSFERRED = "ownership_transferred", _("Ownership transferred")
+    REVIEW_RECEIVED = "review_received", _("Review received")
 
 
 class Notification(models.Model):

@@ -3,6 +3,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_create
+from studies.demo import seed_studies
 
 DEMO_PASSWORD = "cohort-demo-2026"
 DEMO_USERS = [
@@ -52,7 +53,9 @@ class Command(BaseCommand):
             user.bio = bio
             user.save(update_fields=["bio"])
             created += 1
+        studies = seed_studies()
         self.stdout.write(
-            f"Demo data ready ({created} users created). Log in as alice, bob, carol or dave "
+            f"Demo data ready ({created} users, {studies} studies created). "
+            "Log in as alice, bob, carol or dave "
             f"with the password {DEMO_PASSWORD!r}."
         )

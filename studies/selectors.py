@@ -137,8 +137,8 @@ def _search(studies: QuerySet[Study], query: str) -> QuerySet[Study]:
         search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         return (
             studies.annotate(tag_text=_tag_names())
-            .annotate(rank=SearchRank(vector, search))
-            .filter(rank__gt=0)
+            .annotate(search=vector, rank=SearchRank(vector, search))
+            .filter(search=search)
         )
     # The embedded SQLite default: a plain substring match over the same fields.
     return studies.filter(

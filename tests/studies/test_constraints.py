@@ -47,7 +47,9 @@ def test_review_score_is_1_to_5(study, bob, carol, score):
 
 
 def test_nobody_reviews_themself(study, bob):
-    raises_integrity(lambda: Review.objects.create(study=study, reviewer=bob, reviewee=bob, score=5))
+    raises_integrity(
+        lambda: Review.objects.create(study=study, reviewer=bob, reviewee=bob, score=5)
+    )
 
 
 def test_one_bookmark_per_user_and_study(study, carol):

@@ -40,9 +40,7 @@ def test_a_user_creates_a_study_and_becomes_its_owner_and_member(alice):
     assert response.status_code == 302
     assert response["Location"] == study.get_absolute_url()
     assert study.owner == alice
-    assert list(Membership.objects.filter(study=study).values_list("user", flat=True)) == [
-        alice.pk
-    ]
+    assert list(Membership.objects.filter(study=study).values_list("user", flat=True)) == [alice.pk]
     assert sorted(study.tags.values_list("name", flat=True)) == ["discrete math", "graphs", "maths"]
 
 

@@ -1,5 +1,7 @@
 from django import template
+from django.utils.html import strip_tags
 
+from markup.markdown import render_markdown
 from studies.selectors import reviews_received, score_summary_for, studies_joined
 
 register = template.Library()
@@ -16,3 +18,9 @@ def study_profile_sections(person):
         "reviews": reviews_received(person.pk)[:PROFILE_LIMIT],
         "studies": studies_joined(person.pk)[:PROFILE_LIMIT],
     }
+
+
+@register.filter
+def markdown_text(text: str) -> str:
+    """Return markdown as the plain text a reader sees, for short previews."""
+    return strip_tags(render_markdown(text))

@@ -105,7 +105,7 @@ def test_the_owner_sees_pending_requests_with_applicant_and_score(bob, alice, ca
     page = client_for(bob).get(study.get_absolute_url()).content.decode()
     assert "Let me in" in page
     assert "I like graphs." in page
-    assert "★ 4.0 from 1 reviews" in page
+    assert "★ 4.0 from 1 review" in page
     # Nobody else sees them.
     assert "Let me in" not in client_for(carol).get(study.get_absolute_url()).content.decode()
 

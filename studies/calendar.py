@@ -1,5 +1,11 @@
 """A study's schedule as an iCalendar feed (RFC 5545) that calendar apps subscribe to.
 
+Who may fetch it: a calendar app cannot send the session cookie, so the feed is served to
+whoever holds its link, which carries a per-study token signed with SECRET_KEY
+(`calendar_token`). Only members see the link on the study page; the feed holds the title,
+the dates and the "how we run it" text, nothing else. Every other study page stays
+session-based. Rotating SECRET_KEY (with no fallback) invalidates every link.
+
 Other apps add events to the feed (the board: task deadlines) by registering a source in
 their AppConfig.ready(): `register_event_source(task_deadline_events)`, where the source
 takes a study and returns CalendarEvent objects.

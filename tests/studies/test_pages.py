@@ -72,6 +72,8 @@ def test_bookmarks(study, alice):
     assert Bookmark.objects.filter(user=alice).count() == 1
     page = client.get("/studies/bookmarks/")
     assert [s.title for s in page.context["page"].object_list] == [study.title]
+    assert "data-bookmarked" in page.content.decode()
+    assert "data-bookmarked" not in client_for(study.owner).get("/studies/").content.decode()
     assert "Bookmarked" in client.get(study.get_absolute_url()).content.decode()
     client.post(f"/studies/{study.pk}/bookmark/", {"action": "remove"})
     assert not Bookmark.objects.exists()

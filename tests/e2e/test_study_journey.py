@@ -1,4 +1,7 @@
-"""Bob starts a study, Alice finds it by tag and asks to join, Bob accepts: all live."""
+"""Bob starts a study, Alice finds it by tag and asks to join, Bob accepts: all live.
+
+Then Bob removes her again, confirming in the dialog that static/js/confirm.js opens.
+"""
 
 import re
 from datetime import timedelta
@@ -21,6 +24,14 @@ def create_users():
             password=PASSWORD,
             display_name=name,
         )
+
+
+def badge_of(page) -> int:
+    return int(page.locator("[data-unread-badge]").inner_text())
+
+
+def toast_saying(text: str) -> str:
+    return f"[data-toasts] a:has-text({text!r})"
 
 
 def socket_open(page) -> None:
@@ -50,7 +61,7 @@ def test_create_find_by_tag_ask_accept_and_open(daphne, browser):
     assert bob.locator("[data-description] strong").inner_text() == "shortest paths"
     study_url = bob.url
     socket_open(bob)
-    bob_badge_before = bob.locator("[data-unread-badge]").inner_text()
+    bob_unread = badge_of(bob)
 
     alice = browser.new_context().new_page()
     alice.on("pageerror", lambda error: errors.append(str(error)))
@@ -65,36 +76,42 @@ def test_create_find_by_tag_ask_accept_and_open(daphne, browser):
     alice.wait_for_url(study_url)
     alice.fill("textarea[name=message]", "I love Dijkstra.")
     alice.click("#join button[type=submit]")
+
+    # Bob is told live, without reloading: a toast, and the badge counts one more.
+    bob.wait_for_selector(toast_saying("Alice asked to join Graph algorithms club"))
+    assert badge_of(bob) == bob_unread + 1
+
     alice.wait_for_selector("[data-my-request]")
     socket_open(alice)
-    alice_badge_before = alice.locator("[data-unread-badge]").inner_text()
-
-    # Bob is told live, without reloading.
-    bob.wait_for_function(
-        "before => document.querySelector('[data-unread-badge]').textContent !== before",
-        arg=bob_badge_before,
-    )
-    assert "Alice asked to join Graph algorithms club" in bob.locator("[data-toasts]").inner_text()
+    alice_unread = badge_of(alice)
     bob.reload()
     request = bob.locator("[data-request]")
     assert "I love Dijkstra." in request.inner_text()
     request.locator("input[name=note]").first.fill("Welcome aboard")
     request.locator("button >> text=Accept").click()
-    bob.wait_for_selector("text=Alice joined the study.")
 
-    alice.wait_for_function(
-        "before => document.querySelector('[data-unread-badge]').textContent !== before",
-        arg=alice_badge_before,
-    )
-    toast = alice.locator("[data-toasts] a").last
-    assert "You joined Graph algorithms club" in toast.inner_text()
+    toast = alice.wait_for_selector(toast_saying("You joined Graph algorithms club"))
+    assert badge_of(alice) == alice_unread + 1
     toast.click()
     alice.wait_for_url(study_url)
     assert alice.locator("#study-panel-chat").count() == 1
     assert alice.locator("text=Leave this study").count() == 1
+    bob.wait_for_selector("text=Alice joined the study.")
+
+    # The owner removes her again, after confirming in a dialog.
+    socket_open(alice)
+    bob.reload()
+    dialogs = []
+    bob.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    bob.locator("[data-member] >> text=Alice").locator("xpath=..").locator(
+        "button >> text=Remove"
+    ).click()
+    alice.wait_for_selector(toast_saying("You were removed from Graph algorithms club"))
+    bob.wait_for_selector("text=Alice was removed.")
+    assert dialogs == ["Remove Alice from the study?"]
 
     assert errors == []
     assert in_thread(
         lambda: JoinRequest.objects.get(study__title="Graph algorithms club").status
     ) == (JoinRequest.Status.ACCEPTED)
-    assert in_thread(lambda: Study.objects.get().memberships.count()) == 2
+    assert in_thread(lambda: Study.objects.get().memberships.count()) == 1

@@ -104,3 +104,12 @@ def test_the_profile_shows_scores_reviews_and_studies(member_study, bob, carol, 
     assert "Ace" in page
     assert member_study.title in page
     assert "No reviews yet." in Client().get("/u/alice/").content.decode()
+
+
+def test_a_study_not_recruiting_offers_no_way_to_ask(study, bob, alice):
+    services.study_status_change(study=study, to=Study.Status.IN_PROGRESS, by=bob)
+    for viewer in (None, alice):
+        page = client_for(viewer).get(study.get_absolute_url()).content.decode()
+        assert "This study is not taking requests." in page
+        assert "Log in to ask to join" not in page
+        assert f"/studies/{study.pk}/join/" not in page

@@ -16,6 +16,10 @@ class Kind(models.TextChoices):
     BOARD_COMMENT_CREATED = "board_comment_created", _("New comment")
     TASK_ASSIGNED = "task_assigned", _("Task assigned")
     DIRECT_MESSAGE = "direct_message", _("Direct message")
+    REQUEST_REJECTED = "request_rejected", _("Join request rejected")
+    STUDY_STATUS_CHANGED = "study_status_changed", _("Study status changed")
+    OWNERSHIP_TRANSFERRED = "ownership_transferred", _("Ownership transferred")
+    REVIEW_RECEIVED = "review_received", _("Review received")
 
 
 class Notification(models.Model):

@@ -33,3 +33,15 @@ class AlreadyRequested(StudyError):
 
 class RequestNotPending(StudyError):
     message = _("This request has already been decided.")
+
+
+class BadTransition(StudyError):
+    message = _("The study cannot move to that status now.")
+
+
+class AlreadyReviewed(StudyError):
+    message = _("You have already reviewed this member in this study.")
+
+
+class ReviewsClosed(StudyError):
+    message = _("Members can review each other once the study is in progress.")

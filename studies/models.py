@@ -113,3 +113,54 @@ class JoinRequest(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.study} ({self.status})"
+
+
+class Bookmark(models.Model):
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="bookmarks")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_bookmarks"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "user"], name="bookmark_once_per_study"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} ☆ {self.study}"
+
+
+class Review(models.Model):
+    MIN_SCORE = 1
+    MAX_SCORE = 5
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_given"
+    )
+    reviewee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_received"
+    )
+    score = models.PositiveSmallIntegerField(_("score"))
+    text = models.TextField(_("review"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "reviewer", "reviewee"], name="review_once_per_study_and_pair"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__gte=1) & Q(score__lte=5), name="review_score_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=~Q(reviewer=F("reviewee")), name="review_not_of_oneself"
+            ),
+        ]
+        indexes = [models.Index(fields=["reviewee", "-created_at"], name="review_reviewee_recent")]
+
+    def __str__(self):
+        return f"{self.reviewer} → {self.reviewee} ({self.score}) in {self.study}"

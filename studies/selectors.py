@@ -1,10 +1,29 @@
+from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
-from django.db.models import Exists, OuterRef
+from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db import connection, models
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from studies.models import Membership, Study
+from studies.models import Bookmark, JoinRequest, Membership, Review, Study, Tag
+
+# English stemming, so "algorithm" finds "algorithms"; tag names are single words anyway.
+SEARCH_CONFIG = "english"
 
 
 class Access(Enum):
@@ -16,6 +35,10 @@ class Access(Enum):
     @property
     def is_member(self) -> bool:
         return self in (Access.MEMBER, Access.OWNER)
+
+    @property
+    def is_owner(self) -> bool:
+        return self is Access.OWNER
 
 
 def study_access(*, study_id: int, user_id: int | None) -> Access:
@@ -50,3 +73,235 @@ def recruitment_open(study: Study, *, members: int, today: date | None = None) -
         and today <= study.recruitment_deadline
         and members < study.capacity
     )
+
+
+class Sort(models.TextChoices):
+    RELEVANCE = "relevance", _("Best match")
+    NEWEST = "newest", _("Newest")
+    DEADLINE = "deadline", _("Deadline soonest")
+
+
+class StatusFilter(models.TextChoices):
+    RECRUITING = "recruiting", _("Recruiting now")
+    IN_PROGRESS = Study.Status.IN_PROGRESS.value, Study.Status.IN_PROGRESS.label
+    COMPLETED = Study.Status.COMPLETED.value, Study.Status.COMPLETED.label
+
+
+def _tag_names():
+    """Return the study's tag names as one space-separated string, for the search vector."""
+    return Subquery(
+        Tag.objects.filter(studies=OuterRef("pk"))
+        .values("studies")
+        .annotate(names=StringAgg("name", " "))
+        .values("names")
+    )
+
+
+def studies_for_listing(*, user=None, today: date | None = None) -> QuerySet[Study]:
+    """Return studies with what a card shows, in a constant number of queries."""
+    today = today or timezone.localdate()
+    studies = (
+        Study.objects.select_related("owner")
+        .prefetch_related("tags")
+        .annotate(
+            member_total=Subquery(
+                Membership.objects.filter(study=OuterRef("pk"))
+                .values("study")
+                .annotate(total=Count("pk"))
+                .values("total")
+            )
+        )
+        .annotate(
+            recruitment_is_open=ExpressionWrapper(
+                Q(status=Study.Status.RECRUITING)
+                & Q(recruitment_deadline__gte=today)
+                & Q(member_total__lt=F("capacity")),
+                output_field=models.BooleanField(),
+            )
+        )
+    )
+    if user is not None and user.is_authenticated:
+        studies = studies.annotate(
+            is_bookmarked=Exists(Bookmark.objects.filter(study=OuterRef("pk"), user=user))
+        )
+    return studies
+
+
+def _search(studies: QuerySet[Study], query: str) -> QuerySet[Study]:
+    if connection.vendor == "postgresql":
+        vector = (
+            SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("tag_text", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("description", weight="B", config=SEARCH_CONFIG)
+        )
+        search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        return (
+            studies.annotate(tag_text=_tag_names())
+            .annotate(search=vector, rank=SearchRank(vector, search))
+            .filter(search=search)
+        )
+    # The embedded SQLite default: a plain substring match over the same fields.
+    return studies.filter(
+        Q(title__icontains=query)
+        | Q(description__icontains=query)
+        | Exists(Tag.objects.filter(studies=OuterRef("pk"), name__icontains=query))
+    ).annotate(rank=Value(1.0))
+
+
+def explore_studies(
+    *,
+    query: str = "",
+    tag: str = "",
+    status: str = "",
+    open_seats: bool = False,
+    sort: str = "",
+    user=None,
+    today: date | None = None,
+) -> QuerySet[Study]:
+    """Return the public list of studies, filtered, searched and sorted."""
+    today = today or timezone.localdate()
+    studies = studies_for_listing(user=user, today=today)
+    if tag:
+        studies = studies.filter(Exists(Tag.objects.filter(studies=OuterRef("pk"), name=tag)))
+    if status == StatusFilter.RECRUITING:
+        studies = studies.filter(recruitment_is_open=True)
+    elif status:
+        studies = studies.filter(status=status)
+    if open_seats:
+        studies = studies.filter(member_total__lt=F("capacity"))
+    query = query.strip()
+    if query:
+        studies = _search(studies, query)
+    if sort == Sort.DEADLINE:
+        # Upcoming deadlines first, soonest on top; passed ones after them.
+        return studies.annotate(
+            deadline_passed=ExpressionWrapper(
+                Q(recruitment_deadline__lt=today), output_field=models.BooleanField()
+            )
+        ).order_by("deadline_passed", "recruitment_deadline", "-id")
+    if sort == Sort.NEWEST or not query:
+        return studies.order_by("-created_at", "-id")
+    return studies.order_by("-rank", "-created_at", "-id")
+
+
+def score_summary_for(user_id: int) -> dict:
+    """Return the user's average review score (None without reviews) and review count."""
+    return Review.objects.filter(reviewee_id=user_id).aggregate(
+        average=Avg("score"), count=Count("pk")
+    )
+
+
+def _average_score_of(user_ref):
+    return Subquery(
+        Review.objects.filter(reviewee=user_ref)
+        .values("reviewee")
+        .annotate(average=Avg("score"))
+        .values("average")
+    )
+
+
+def _review_count_of(user_ref):
+    return Subquery(
+        Review.objects.filter(reviewee=user_ref)
+        .values("reviewee")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+
+
+def pending_requests_for_owner(study: Study) -> QuerySet[JoinRequest]:
+    """Return the study's pending requests with each applicant's review score."""
+    return (
+        study.join_requests.filter(status=JoinRequest.Status.PENDING)
+        .select_related("user")
+        .annotate(
+            applicant_score=_average_score_of(OuterRef("user")),
+            applicant_reviews=_review_count_of(OuterRef("user")),
+        )
+    )
+
+
+@dataclass
+class StudyPage:
+    study: Study
+    access: Access
+    members: list[Membership]
+    recruitment_is_open: bool
+    free_seats: int
+    my_request: JoinRequest | None = None
+    is_bookmarked: bool = False
+    pending_requests: list[JoinRequest] = field(default_factory=list)
+    reviewable: list[Membership] = field(default_factory=list)
+
+    @property
+    def reviews_open(self) -> bool:
+        return self.access.is_member and self.study.status in (
+            Study.Status.IN_PROGRESS,
+            Study.Status.COMPLETED,
+        )
+
+
+def study_page(*, study_id: int, user) -> StudyPage:
+    """Return what the study page shows to `user`; raise Study.DoesNotExist for no study."""
+    study = Study.objects.select_related("owner").prefetch_related("tags").get(pk=study_id)
+    members = list(
+        study.memberships.select_related("user").annotate(score=_average_score_of(OuterRef("user")))
+    )
+    user_id = user.pk if user.is_authenticated else None
+    if user_id == study.owner_id:
+        access = Access.OWNER
+    elif any(m.user_id == user_id for m in members):
+        access = Access.MEMBER
+    else:
+        access = Access.OUTSIDER
+    page = StudyPage(
+        study=study,
+        access=access,
+        members=members,
+        recruitment_is_open=recruitment_open(study, members=len(members)),
+        free_seats=max(study.capacity - len(members), 0),
+    )
+    if user_id is None:
+        return page
+    page.is_bookmarked = Bookmark.objects.filter(study=study, user_id=user_id).exists()
+    if access is Access.OWNER:
+        page.pending_requests = list(pending_requests_for_owner(study))
+    if not access.is_member:
+        page.my_request = study.join_requests.filter(
+            user_id=user_id, status=JoinRequest.Status.PENDING
+        ).first()
+    elif page.reviews_open:
+        reviewed = set(
+            Review.objects.filter(study=study, reviewer_id=user_id).values_list(
+                "reviewee_id", flat=True
+            )
+        )
+        page.reviewable = [m for m in members if m.user_id != user_id and m.user_id not in reviewed]
+    return page
+
+
+def my_studies(user) -> dict:
+    listing = studies_for_listing(user=user)
+    return {
+        "owned": listing.filter(owner=user),
+        "joined": listing.filter(memberships__user=user).exclude(owner=user),
+        "pending": JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING)
+        .select_related("study")
+        .order_by("-created_at"),
+    }
+
+
+def bookmarked_studies(user) -> QuerySet[Study]:
+    return (
+        studies_for_listing(user=user)
+        .filter(bookmarks__user=user)
+        .order_by("-bookmarks__created_at", "-id")
+    )
+
+
+def reviews_received(user_id: int) -> QuerySet[Review]:
+    return Review.objects.filter(reviewee_id=user_id).select_related("reviewer", "study")
+
+
+def studies_joined(user_id: int) -> QuerySet[Study]:
+    return Study.objects.filter(memberships__user_id=user_id).order_by("-memberships__joined_at")

@@ -11,12 +11,15 @@ from studies import realtime
 from studies.errors import (
     AlreadyMember,
     AlreadyRequested,
+    AlreadyReviewed,
+    BadTransition,
     NotAllowed,
     RecruitmentClosed,
     RequestNotPending,
+    ReviewsClosed,
     StudyFull,
 )
-from studies.models import JoinRequest, Membership, Study, Tag
+from studies.models import Bookmark, JoinRequest, Membership, Review, Study, Tag
 from studies.selectors import recruitment_open
 
 
@@ -92,7 +95,7 @@ def join_request_create(*, study: Study, user, message: str = "") -> JoinRequest
 
 
 @transaction.atomic
-def join_request_accept(*, join_request: JoinRequest, by) -> Membership:
+def join_request_accept(*, join_request: JoinRequest, by, note: str = "") -> Membership:
     # Lock the study first: two accepts for the last seat queue here, and the second sees it full.
     study = _locked(join_request.study)
     if study.owner_id != by.pk:
@@ -104,12 +107,13 @@ def join_request_accept(*, join_request: JoinRequest, by) -> Membership:
         raise StudyFull()
     membership = Membership.objects.create(study=study, user_id=join_request.user_id)
     join_request.status = JoinRequest.Status.ACCEPTED
+    join_request.decision_note = note
     join_request.decided_at = timezone.now()
-    join_request.save(update_fields=["status", "decided_at"])
+    join_request.save(update_fields=["status", "decision_note", "decided_at"])
     notify(
         users=[join_request.user],
         kind=Kind.REQUEST_ACCEPTED,
-        text=_("You joined %(study)s") % {"study": study.title},
+        text=_("You joined %(study)s") % {"study": study.title} + (f" — {note}" if note else ""),
         url=study.get_absolute_url(),
         actor=by,
     )
@@ -160,3 +164,155 @@ def member_leave(*, study: Study, user) -> None:
         url=study.get_absolute_url(),
         actor=user,
     )
+
+
+@transaction.atomic
+def join_request_reject(*, join_request: JoinRequest, by, note: str = "") -> JoinRequest:
+    study = _locked(join_request.study)
+    if study.owner_id != by.pk:
+        raise NotAllowed()
+    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if join_request.status != JoinRequest.Status.PENDING:
+        raise RequestNotPending()
+    join_request.status = JoinRequest.Status.REJECTED
+    join_request.decision_note = note
+    join_request.decided_at = timezone.now()
+    join_request.save(update_fields=["status", "decision_note", "decided_at"])
+    notify(
+        users=[join_request.user],
+        kind=Kind.REQUEST_REJECTED,
+        text=_("Your request to join %(study)s was declined") % {"study": study.title}
+        + (f" — {note}" if note else ""),
+        url=study.get_absolute_url(),
+        actor=by,
+    )
+    return join_request
+
+
+@transaction.atomic
+def join_request_withdraw(*, join_request: JoinRequest, by) -> JoinRequest:
+    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if join_request.user_id != by.pk:
+        raise NotAllowed()
+    if join_request.status != JoinRequest.Status.PENDING:
+        raise RequestNotPending()
+    join_request.status = JoinRequest.Status.WITHDRAWN
+    join_request.decided_at = timezone.now()
+    join_request.save(update_fields=["status", "decided_at"])
+    return join_request
+
+
+# The owner's moves; reopening recruitment is checked further in study_status_change.
+TRANSITIONS = {
+    Study.Status.RECRUITING: {Study.Status.IN_PROGRESS},
+    Study.Status.IN_PROGRESS: {Study.Status.COMPLETED, Study.Status.RECRUITING},
+    Study.Status.COMPLETED: set(),
+}
+
+
+@transaction.atomic
+def study_status_change(*, study: Study, to: Study.Status, by) -> Study:
+    study = _locked(study)
+    if study.owner_id != by.pk:
+        raise NotAllowed()
+    to = Study.Status(to)
+    if to not in TRANSITIONS[Study.Status(study.status)]:
+        raise BadTransition()
+    reopening = to == Study.Status.RECRUITING
+    if reopening and (
+        study.memberships.count() >= study.capacity
+        or study.recruitment_deadline < timezone.localdate()
+    ):
+        raise BadTransition(
+            _("Recruitment can reopen only while seats are free and the deadline has not passed.")
+        )
+    study.status = to
+    study.save(update_fields=["status", "updated_at"])
+    members = [m.user for m in study.memberships.select_related("user").exclude(user=by)]
+    notify(
+        users=members,
+        kind=Kind.STUDY_STATUS_CHANGED,
+        text=_("%(study)s is now %(status)s") % {"study": study.title, "status": to.label},
+        url=study.get_absolute_url(),
+        actor=by,
+    )
+    return study
+
+
+@transaction.atomic
+def ownership_transfer(*, study: Study, to, by) -> Study:
+    study = _locked(study)
+    if study.owner_id != by.pk or to.pk == by.pk:
+        raise NotAllowed()
+    if not study.memberships.filter(user=to).exists():
+        raise NotAllowed(_("Ownership goes to a member of the study."))
+    study.owner = to
+    study.save(update_fields=["owner", "updated_at"])
+    notify(
+        users=[to],
+        kind=Kind.OWNERSHIP_TRANSFERRED,
+        text=_("%(user)s made you the owner of %(study)s")
+        % {"user": by.name, "study": study.title},
+        url=study.get_absolute_url(),
+        actor=by,
+    )
+    others = [m.user for m in study.memberships.select_related("user").exclude(user__in=[by, to])]
+    notify(
+        users=others,
+        kind=Kind.OWNERSHIP_TRANSFERRED,
+        text=_("%(user)s now owns %(study)s") % {"user": to.name, "study": study.title},
+        url=study.get_absolute_url(),
+        actor=by,
+    )
+    return study
+
+
+@transaction.atomic
+def study_delete(*, study: Study, by) -> None:
+    """The owner deletes the study; its open sockets close once the deletion commits."""
+    study = _locked(study)
+    if study.owner_id != by.pk:
+        raise NotAllowed()
+    study_id = study.pk
+    study.delete()
+    transaction.on_commit(lambda: realtime.study_gone(study_id=study_id))
+
+
+@transaction.atomic
+def review_create(*, study: Study, reviewer, reviewee, score: int, text: str = "") -> Review:
+    if reviewer.pk == reviewee.pk:
+        raise NotAllowed(_("You cannot review yourself."))
+    if not Review.MIN_SCORE <= score <= Review.MAX_SCORE:
+        raise NotAllowed(_("A score is from 1 to 5."))
+    study = _locked(study)
+    if study.status not in (Study.Status.IN_PROGRESS, Study.Status.COMPLETED):
+        raise ReviewsClosed()
+    members = set(
+        study.memberships.filter(user__in=[reviewer, reviewee]).values_list("user_id", flat=True)
+    )
+    if members != {reviewer.pk, reviewee.pk}:
+        raise NotAllowed(_("Only members review fellow members."))
+    try:
+        with transaction.atomic():
+            review = Review.objects.create(
+                study=study, reviewer=reviewer, reviewee=reviewee, score=score, text=text
+            )
+    except IntegrityError:
+        raise AlreadyReviewed() from None
+    notify(
+        users=[reviewee],
+        kind=Kind.REVIEW_RECEIVED,
+        text=_("%(user)s reviewed you in %(study)s")
+        % {"user": reviewer.name, "study": study.title},
+        url=reviewee.get_absolute_url() + "#reviews",
+        actor=reviewer,
+    )
+    return review
+
+
+def bookmark_add(*, study: Study, user) -> None:
+    Bookmark.objects.get_or_create(study=study, user=user)
+
+
+def bookmark_remove(*, study: Study, user) -> None:
+    Bookmark.objects.filter(study=study, user=user).delete()

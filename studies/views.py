@@ -1,8 +1,348 @@
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from studies.models import Study
+from markup.markdown import render_markdown
+from studies import services
+from studies.calendar import calendar_token, calendar_token_valid, study_calendar
+from studies.errors import StudyError
+from studies.forms import (
+    DecisionForm,
+    ExploreForm,
+    JoinRequestForm,
+    ReviewForm,
+    StatusForm,
+    StudyForm,
+    TransferForm,
+)
+from studies.models import JoinRequest, Study, Tag
+from studies.selectors import (
+    Access,
+    bookmarked_studies,
+    explore_studies,
+    my_studies,
+    study_access,
+    study_page,
+)
+from studies.services import TRANSITIONS
+
+User = get_user_model()
+PAGE_SIZE = 12
+POPULAR_TAGS = 15
 
 
-def study_detail(request, study_id: int):
-    study = get_object_or_404(Study.objects.select_related("owner"), pk=study_id)
-    return render(request, "studies/detail.html", {"study": study})
+def _study_for(request, study_id: int, *, owner: bool = False) -> Study:
+    """Return the study when the user is a member (or its owner); 404 or 403 otherwise."""
+    access = study_access(study_id=study_id, user_id=request.user.pk)
+    if access is Access.NO_STUDY:
+        raise Http404
+    if not access.is_member or (owner and access is not Access.OWNER):
+        raise PermissionDenied
+    return Study.objects.get(pk=study_id)
+
+
+def _first_error(form) -> str:
+    return next(iter(error for errors in form.errors.values() for error in errors))
+
+
+def _back_to(study: Study):
+    return redirect(study)
+
+
+def _run(request, action, success: str) -> bool:
+    """Run a service call; report a broken study rule as a message instead of failing."""
+    try:
+        action()
+    except StudyError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+def explore(request):
+    form = ExploreForm(request.GET)
+    filters = form.filters()
+    studies = explore_studies(**filters, user=request.user)
+    page = Paginator(studies, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    popular_tags = Tag.objects.annotate(total=Count("studies")).filter(total__gt=0)
+    return render(
+        request,
+        "studies/explore.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "query_string": query.urlencode(),
+            "popular_tags": popular_tags.order_by("-total", "name")[:POPULAR_TAGS],
+        },
+    )
+
+
+@login_required
+def create(request):
+    form = StudyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        study = services.study_create(
+            owner=request.user,
+            title=data["title"],
+            description=data["description"],
+            how_we_run=data["how_we_run"],
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            recruitment_deadline=data["recruitment_deadline"],
+            capacity=data["capacity"],
+            tags=data["tags"],
+        )
+        messages.success(request, _("Your study is open for requests."))
+        return redirect(study)
+    return render(request, "studies/create.html", {"form": form})
+
+
+def detail(request, study_id: int):
+    try:
+        page = study_page(study_id=study_id, user=request.user)
+    except Study.DoesNotExist:
+        raise Http404 from None
+    study = page.study
+    context = {
+        "page": page,
+        "study": study,
+        "description_html": render_markdown(study.description),
+    }
+    if page.access.is_member:
+        context["calendar_url"] = request.build_absolute_uri(
+            reverse(
+                "studies:calendar",
+                kwargs={"study_id": study.pk, "token": calendar_token(study)},
+            )
+        )
+    if page.access is Access.OWNER:
+        context["next_statuses"] = [
+            Study.Status(status) for status in TRANSITIONS[Study.Status(study.status)]
+        ]
+        context["decision_form"] = DecisionForm()
+    if page.reviewable:
+        context["review_form"] = ReviewForm()
+    if not page.access.is_member and page.recruitment_is_open and page.my_request is None:
+        context["join_form"] = JoinRequestForm()
+    return render(request, "studies/detail.html", context)
+
+
+@require_POST
+@login_required
+def join(request, study_id: int):
+    study = get_object_or_404(Study, pk=study_id)
+    form = JoinRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return _back_to(study)
+    _run(
+        request,
+        lambda: services.join_request_create(
+            study=study, user=request.user, message=form.cleaned_data["message"]
+        ),
+        _("Your request was sent to the owner."),
+    )
+    return _back_to(study)
+
+
+@require_POST
+@login_required
+def withdraw(request, study_id: int):
+    join_request = get_object_or_404(
+        JoinRequest, study_id=study_id, user=request.user, status=JoinRequest.Status.PENDING
+    )
+    _run(
+        request,
+        lambda: services.join_request_withdraw(join_request=join_request, by=request.user),
+        _("Your request was withdrawn."),
+    )
+    return _back_to(join_request.study)
+
+
+def _decide(request, study_id: int, request_id: int, *, accept: bool):
+    study = _study_for(request, study_id, owner=True)
+    join_request = get_object_or_404(JoinRequest, pk=request_id, study=study)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return _back_to(study)
+    note = form.cleaned_data["note"]
+    if accept:
+        _run(
+            request,
+            lambda: services.join_request_accept(
+                join_request=join_request, by=request.user, note=note
+            ),
+            _("%(user)s joined the study.") % {"user": join_request.user.name},
+        )
+    else:
+        _run(
+            request,
+            lambda: services.join_request_reject(
+                join_request=join_request, by=request.user, note=note
+            ),
+            _("The request was declined."),
+        )
+    return _back_to(study)
+
+
+@require_POST
+@login_required
+def accept(request, study_id: int, request_id: int):
+    return _decide(request, study_id, request_id, accept=True)
+
+
+@require_POST
+@login_required
+def reject(request, study_id: int, request_id: int):
+    return _decide(request, study_id, request_id, accept=False)
+
+
+@require_POST
+@login_required
+def change_status(request, study_id: int):
+    study = _study_for(request, study_id, owner=True)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return _back_to(study)
+    to = Study.Status(form.cleaned_data["status"])
+    _run(
+        request,
+        lambda: services.study_status_change(study=study, to=to, by=request.user),
+        _("The study is now %(status)s.") % {"status": to.label},
+    )
+    return _back_to(study)
+
+
+@require_POST
+@login_required
+def leave(request, study_id: int):
+    study = _study_for(request, study_id)
+    if _run(
+        request,
+        lambda: services.member_leave(study=study, user=request.user),
+        _("You left %(study)s.") % {"study": study.title},
+    ):
+        return redirect("studies:mine")
+    return _back_to(study)
+
+
+@require_POST
+@login_required
+def remove_member(request, study_id: int, user_id: int):
+    study = _study_for(request, study_id, owner=True)
+    member = get_object_or_404(User, pk=user_id)
+    _run(
+        request,
+        lambda: services.member_remove(study=study, user=member, by=request.user),
+        _("%(user)s was removed.") % {"user": member.name},
+    )
+    return _back_to(study)
+
+
+@require_POST
+@login_required
+def transfer(request, study_id: int):
+    study = _study_for(request, study_id, owner=True)
+    form = TransferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return _back_to(study)
+    member = get_object_or_404(User, pk=form.cleaned_data["user_id"])
+    _run(
+        request,
+        lambda: services.ownership_transfer(study=study, to=member, by=request.user),
+        _("%(user)s now owns the study.") % {"user": member.name},
+    )
+    return _back_to(study)
+
+
+@login_required
+def delete(request, study_id: int):
+    study = _study_for(request, study_id, owner=True)
+    if request.method == "POST" and _run(
+        request,
+        lambda: services.study_delete(study=study, by=request.user),
+        _("%(study)s was deleted.") % {"study": study.title},
+    ):
+        return redirect("studies:mine")
+    return render(request, "studies/delete.html", {"study": study})
+
+
+@require_POST
+@login_required
+def review(request, study_id: int, user_id: int):
+    study = _study_for(request, study_id)
+    reviewee = get_object_or_404(User, pk=user_id)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _first_error(form))
+        return _back_to(study)
+    _run(
+        request,
+        lambda: services.review_create(
+            study=study,
+            reviewer=request.user,
+            reviewee=reviewee,
+            score=form.cleaned_data["score"],
+            text=form.cleaned_data["text"],
+        ),
+        _("Thank you; your review of %(user)s was saved.") % {"user": reviewee.name},
+    )
+    return _back_to(study)
+
+
+@require_POST
+@login_required
+def bookmark(request, study_id: int):
+    study = get_object_or_404(Study, pk=study_id)
+    if request.POST.get("action") == "remove":
+        services.bookmark_remove(study=study, user=request.user)
+    else:
+        services.bookmark_add(study=study, user=request.user)
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return _back_to(study)
+
+
+@login_required
+def bookmarks(request):
+    page = Paginator(bookmarked_studies(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "studies/bookmarks.html", {"page": page})
+
+
+@login_required
+def mine(request):
+    return render(request, "studies/mine.html", my_studies(request.user))
+
+
+def calendar(request, study_id: int, token: str):
+    """Serve the feed to whoever holds the study's calendar link (calendar apps send no cookie)."""
+    study = get_object_or_404(Study, pk=study_id)
+    if not calendar_token_valid(study, token):
+        raise Http404
+    body = study_calendar(
+        study, now=timezone.now(), base_url=request.build_absolute_uri("/").rstrip("/")
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="study-{study.pk}.ics"'
+    return response

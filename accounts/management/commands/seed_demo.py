@@ -5,6 +5,7 @@ from accounts.models import User
 from accounts.services import user_create
 from board.demo import seed_board
 from messaging.demo import seed_messaging
+from studies.demo import seed_studies
 
 DEMO_PASSWORD = "cohort-demo-2026"
 DEMO_USERS = [
@@ -54,9 +55,11 @@ class Command(BaseCommand):
             user.bio = bio
             user.save(update_fields=["bio"])
             created += 1
+        studies = seed_studies()
         seed_board()
         seed_messaging()
         self.stdout.write(
-            f"Demo data ready ({created} users created). Log in as alice, bob, carol or dave "
+            f"Demo data ready ({created} users, {studies} studies created). "
+            "Log in as alice, bob, carol or dave "
             f"with the password {DEMO_PASSWORD!r}."
         )

@@ -1,0 +1,26 @@
+from django import template
+from django.utils.html import strip_tags
+
+from markup.markdown import render_markdown
+from studies.selectors import reviews_received, score_summary_for, studies_joined
+
+register = template.Library()
+
+PROFILE_LIMIT = 20
+
+
+@register.inclusion_tag("studies/profile_sections.html")
+def study_profile_sections(person):
+    """Render a profile's review score, reviews received and studies joined."""
+    return {
+        "person": person,
+        "summary": score_summary_for(person.pk),
+        "reviews": reviews_received(person.pk)[:PROFILE_LIMIT],
+        "studies": studies_joined(person.pk)[:PROFILE_LIMIT],
+    }
+
+
+@register.filter
+def markdown_text(text: str) -> str:
+    """Return markdown as the plain text a reader sees, for short previews."""
+    return strip_tags(render_markdown(text))

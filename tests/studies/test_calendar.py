@@ -1,0 +1,116 @@
+"""The ICS feed: RFC 5545 framing, escaping and folding, and the link that guards it."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.test import Client
+
+from studies.calendar import (
+    CalendarEvent,
+    calendar_token,
+    escape_text,
+    fold,
+    register_event_source,
+    render_calendar,
+    study_calendar,
+)
+from tests.studies.conftest import client_for
+
+NOW = datetime(2026, 11, 22, 3, 4, 5, tzinfo=UTC)
+
+
+def unfold(body: str) -> list[str]:
+    return body.replace("\r\n ", "").split("\r\n")
+
+
+def test_text_is_escaped():
+    assert escape_text("a,b;c\\d\ne\r\nf") == "a\\,b\\;c\\\\d\\ne\\nf"
+
+
+def test_long_lines_fold_at_75_octets_without_splitting_characters():
+    line = "SUMMARY:" + "한국어 스터디 " * 20
+    folded = fold(line)
+    parts = folded.split("\r\n")
+    assert len(parts) > 1
+    assert all(len(part.encode()) <= 75 for part in parts)
+    assert all(part.startswith(" ") for part in parts[1:])
+    assert "".join(part.removeprefix(" ") if i else part for i, part in enumerate(parts)) == line
+
+
+def test_a_short_line_is_left_alone():
+    assert fold("VERSION:2.0") == "VERSION:2.0"
+
+
+def test_the_calendar_is_well_framed_with_all_day_events():
+    body = render_calendar(
+        name="Maths, weekly",
+        events=[
+            CalendarEvent(
+                uid="a@cohort", summary="Term", start=date(2027, 1, 4), end=date(2027, 1, 8)
+            ),
+            CalendarEvent(uid="b@cohort", summary="Deadline; hurry", start=date(2027, 1, 1)),
+        ],
+        now=NOW,
+    )
+    assert body.endswith("\r\n")
+    assert "\n" not in body.replace("\r\n", "")
+    lines = unfold(body)[:-1]
+    assert lines[0] == "BEGIN:VCALENDAR"
+    assert lines[-1] == "END:VCALENDAR"
+    assert "VERSION:2.0" in lines
+    assert any(line.startswith("PRODID:") for line in lines)
+    assert "X-WR-CALNAME:Maths\\, weekly" in lines
+    assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT") == 2
+    assert lines.count("DTSTAMP:20261122T030405Z") == 2
+    assert "UID:a@cohort" in lines
+    # DTEND of an all-day event is the day after the last day.
+    assert "DTSTART;VALUE=DATE:20270104" in lines
+    assert "DTEND;VALUE=DATE:20270109" in lines
+    assert "DTEND;VALUE=DATE:20270102" in lines
+    assert "SUMMARY:Deadline\\; hurry" in lines
+
+
+@pytest.mark.django_db
+def test_a_study_feed_has_its_schedule_and_the_registered_sources(study, monkeypatch):
+    monkeypatch.setattr("studies.calendar._event_sources", [])
+    register_event_source(
+        lambda s: [CalendarEvent(uid=f"task-1@{s.pk}", summary="Chapter 1 due", start=s.end_date)]
+    )
+    extra = CalendarEvent(uid="extra@cohort", summary="Extra", start=study.start_date)
+    lines = unfold(study_calendar(study, now=NOW, extra_events=[extra], base_url="https://x.test"))
+    assert f"UID:study-{study.pk}-schedule@cohort" in lines
+    assert f"UID:study-{study.pk}-deadline@cohort" in lines
+    assert f"DTSTART;VALUE=DATE:{study.start_date:%Y%m%d}" in lines
+    assert "SUMMARY:Chapter 1 due" in lines
+    assert "SUMMARY:Extra" in lines
+    assert f"URL:https://x.test/studies/{study.pk}/" in lines
+
+
+@pytest.mark.django_db
+def test_the_feed_is_served_to_the_link_and_not_without_it(study, bob):
+    url = f"/studies/{study.pk}/calendar/{calendar_token(study)}.ics"
+    response = Client().get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.content.decode().startswith("BEGIN:VCALENDAR\r\n")
+    assert Client().get(f"/studies/{study.pk}/calendar/guess.ics").status_code == 404
+    assert Client().get(f"/studies/999999/calendar/{calendar_token(study)}.ics").status_code == 404
+
+
+@pytest.mark.django_db
+def test_each_study_has_its_own_token(study, bob, alice):
+    from tests.studies.conftest import make_study
+
+    other = make_study(alice, title="Other")
+    assert calendar_token(other) != calendar_token(study)
+    url = f"/studies/{other.pk}/calendar/{calendar_token(study)}.ics"
+    assert Client().get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_only_members_see_the_link(member_study, bob, carol, alice):
+    token = calendar_token(member_study)
+    assert token in client_for(carol).get(member_study.get_absolute_url()).content.decode()
+    assert token in client_for(bob).get(member_study.get_absolute_url()).content.decode()
+    assert token not in client_for(alice).get(member_study.get_absolute_url()).content.decode()
+    assert token not in Client().get(member_study.get_absolute_url()).content.decode()

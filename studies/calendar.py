@@ -8,7 +8,8 @@ session-based. Rotating SECRET_KEY (with no fallback) invalidates every link.
 
 Other apps add events to the feed (the board: task deadlines) by registering a source in
 their AppConfig.ready(): `register_event_source(task_deadline_events)`, where the source
-takes a study and returns CalendarEvent objects.
+takes a study and the site's base URL (for absolute event links, "" when unknown) and
+returns CalendarEvent objects.
 """
 
 from collections.abc import Callable, Iterable
@@ -39,7 +40,7 @@ class CalendarEvent:
     url: str = ""
 
 
-EventSource = Callable[[Study], Iterable[CalendarEvent]]
+EventSource = Callable[[Study, str], Iterable[CalendarEvent]]
 _event_sources: list[EventSource] = []
 
 
@@ -150,6 +151,6 @@ def study_calendar(
     """Render the study's feed: its schedule, the registered sources' events and `extra_events`."""
     events = study_events(study, base_url=base_url)
     for source in _event_sources:
-        events.extend(source(study))
+        events.extend(source(study, base_url))
     events.extend(extra_events)
     return render_calendar(name=study.title, events=events, now=now)

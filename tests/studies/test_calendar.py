@@ -74,16 +74,21 @@ def test_the_calendar_is_well_framed_with_all_day_events():
 def test_a_study_feed_has_its_schedule_and_the_registered_sources(study, monkeypatch):
     monkeypatch.setattr("studies.calendar._event_sources", [])
     register_event_source(
-        lambda s: [CalendarEvent(uid=f"task-1@{s.pk}", summary="Chapter 1 due", start=s.end_date)]
+        lambda s, base_url: [
+            CalendarEvent(
+                uid=f"task-1@{s.pk}", summary="Due", start=s.end_date, url=base_url + "/t/"
+            )
+        ]
     )
     extra = CalendarEvent(uid="extra@cohort", summary="Extra", start=study.start_date)
     lines = unfold(study_calendar(study, now=NOW, extra_events=[extra], base_url="https://x.test"))
     assert f"UID:study-{study.pk}-schedule@cohort" in lines
     assert f"UID:study-{study.pk}-deadline@cohort" in lines
     assert f"DTSTART;VALUE=DATE:{study.start_date:%Y%m%d}" in lines
-    assert "SUMMARY:Chapter 1 due" in lines
+    assert "SUMMARY:Due" in lines
     assert "SUMMARY:Extra" in lines
     assert f"URL:https://x.test/studies/{study.pk}/" in lines
+    assert "URL:https://x.test/t/" in lines
 
 
 @pytest.mark.django_db

@@ -47,7 +47,8 @@ def test_study_page_queries_do_not_grow_with_members_tags_or_requests(
     services.study_status_change(study=big, to=Study.Status.IN_PROGRESS, by=owner)
     for viewer in (None, owner, make_user("stranger")):
         client = client_for(viewer)
-        with django_assert_max_num_queries(12) as few:
+        # The other apps' panels (board, calls, chat) add a constant few queries.
+        with django_assert_max_num_queries(20) as few:
             client.get(small.get_absolute_url())
         with django_assert_max_num_queries(len(few.captured_queries)):
             client.get(big.get_absolute_url())

@@ -73,10 +73,14 @@ class CallConsumer(StudyScopedConsumer):
     # An offer of a few tracks is 5-15 KB of SDP; screen share and simulcast stay well below this.
     max_frame_bytes = 64 * 1024
 
-    async def connect(self):
+    async def __call__(self, scope, receive, send):
         self.peer_id = None
         self.heartbeat = None
-        await super().connect()
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # A handler that crashed skips disconnect(); its seat must not outlive the socket.
+            await self.leave_call()
 
     async def authorize(self):
         refusal = await super().authorize()
@@ -127,7 +131,7 @@ class CallConsumer(StudyScopedConsumer):
 
     async def lost_seat(self):
         self.peer_id = None
-        await self.close(code=RtcCloseCode.REJOIN)
+        await self.close(code=int(RtcCloseCode.REJOIN))
 
     async def leave_call(self):
         if self.heartbeat is not None:

@@ -34,7 +34,8 @@ def _remove(participant: CallParticipant, left_at) -> None:
 def _sweep(study_id: int, now) -> None:
     """Remove participants whose process stopped refreshing them (crashed, killed)."""
     for ghost in CallParticipant.objects.filter(study_id=study_id, seen_at__lt=fresh_since(now)):
-        _remove(ghost, left_at=ghost.seen_at)
+        # Gone since its last heartbeat (never before it joined, whatever the clocks say).
+        _remove(ghost, left_at=max(ghost.seen_at, ghost.joined_at))
     _end_session_if_empty(study_id, now)
 
 

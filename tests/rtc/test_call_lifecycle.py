@@ -1,15 +1,18 @@
 """Leaving, dropping, removal and logout end a participant's call; attendance is recorded."""
 
+import asyncio
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
 from accounts.sockets import CloseCode
+from rtc.consumers import RtcCloseCode
 from rtc.models import Attendance, CallParticipant, CallSession
 from rtc.services import call_join
 from studies.services import member_leave, member_remove
@@ -154,3 +157,68 @@ async def test_a_crashed_process_leaves_no_ghost(study, alice, bob, carol):
     assert (await carol_socket.receive_json_from(timeout=3))["code"] == "unknown_peer"
     await alice_socket.disconnect()
     await carol_socket.disconnect()
+
+
+@database_sync_to_async
+def seen_at(peer_id):
+    return CallParticipant.objects.get(peer_id=peer_id).seen_at
+
+
+async def test_an_open_socket_keeps_its_seat_fresh(settings, study, alice):
+    settings.RTC_HEARTBEAT_SECONDS = 0.2
+    socket, joined = await open_call(study, alice)
+    first = await seen_at(joined["peer_id"])
+    await asyncio.sleep(0.6)
+    assert await seen_at(joined["peer_id"]) > first
+    await socket.disconnect()
+
+
+async def test_a_socket_swept_as_a_ghost_is_told_to_rejoin(settings, study, alice, bob):
+    alice_socket, _ = await open_call(study, alice)
+    bob_socket, bob_joined = await open_call(study, bob)
+    await skip_joins(alice_socket, 1)
+    stale = timezone.now() - timedelta(seconds=settings.RTC_PARTICIPANT_TTL + 5)
+    await database_sync_to_async(
+        CallParticipant.objects.filter(peer_id=bob_joined["peer_id"]).update
+    )(seen_at=stale)
+
+    await database_sync_to_async(call_command)("rtc_sweep")
+
+    assert await bob_socket.receive_output(timeout=3) == {
+        "type": "websocket.close",
+        "code": RtcCloseCode.REJOIN,
+    }
+    assert await alice_socket.receive_json_from(timeout=3) == {
+        "type": "peer.left",
+        "peer_id": bob_joined["peer_id"],
+    }
+    await alice_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+async def test_sweeping_ends_a_call_whose_participants_all_crashed(study, bob):
+    await crash_leaving_a_ghost(study, bob)
+    await database_sync_to_async(call_command)("rtc_sweep")
+    assert await sessions() == [(False, ["bob"])]
+    assert await open_stays() == []
+
+
+async def test_a_crashing_handler_leaves_no_seat_behind(monkeypatch, study, alice, bob):
+    alice_socket, _ = await open_call(study, alice)
+    bob_socket, bob_joined = await open_call(study, bob)
+    await skip_joins(alice_socket, 1)
+
+    def broken(**kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("rtc.consumers.peer_channel", broken)
+    await bob_socket.send_json_to({"type": "offer", "to": "someone", "sdp": "v=0"})
+    with pytest.raises(RuntimeError):
+        await bob_socket.receive_output(timeout=3)
+
+    assert await alice_socket.receive_json_from(timeout=3) == {
+        "type": "peer.left",
+        "peer_id": bob_joined["peer_id"],
+    }
+    assert await open_stays() == ["alice"]
+    await alice_socket.disconnect()

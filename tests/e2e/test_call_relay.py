@@ -10,12 +10,16 @@ like every other browser test (no SQLite, no in-memory layer).
 import json
 import secrets
 import sys
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
 
-from tests.conftest import CHROMIUM_ARGS, log_in
+from rtc.models import CallParticipant
+from tests.conftest import CHROMIUM_ARGS, in_thread, log_in
 from tests.rtc.conftest import make_study
 from tests.rtc.coturn import CoturnProcess
 from tests.rtc.netns import PrivateNetwork
@@ -71,6 +75,13 @@ def media_flowing(page) -> dict | None:
             break
         page.wait_for_timeout(POLL_MS)
     return stats
+
+
+def lose_seat(peer_id: str) -> None:
+    """Make a participant look like a crashed process's, and sweep it."""
+    stale = timezone.now() - timedelta(seconds=settings.RTC_PARTICIPANT_TTL + 5)
+    CallParticipant.objects.filter(peer_id=peer_id).update(seen_at=stale)
+    call_command("rtc_sweep")
 
 
 @pytest.fixture
@@ -149,6 +160,20 @@ def test_two_members_call_through_coturn_relay_only(tmp_path, study):
             alice_page, bob_page = pages
             bob_page.click("[data-action=mic]")
             expect(alice_page.locator("[data-peer-id] [data-tile-media]")).to_have_text("muted")
+            bob_page.click("[data-action=screen]")
+            expect(alice_page.locator("[data-peer-id] [data-tile-media]")).to_have_text(
+                "muted · sharing screen"
+            )
+            bob_page.click("[data-action=screen]")
+            expect(alice_page.locator("[data-peer-id] [data-tile-media]")).to_have_text("muted")
+
+            # Bob's seat is lost (swept as stale): his page re-joins and the call comes back.
+            old_peer = alice_page.locator("[data-peer-id]").get_attribute("data-peer-id")
+            in_thread(lose_seat, bob_page.evaluate("document.body.dataset.callPeerId"))
+            expect(alice_page.locator("[data-peer-id]")).not_to_have_attribute(
+                "data-peer-id", old_peer, timeout=15000
+            )
+            rejoined = media_flowing(alice_page)
             bob_page.click("[data-action=leave]")
             bob_page.wait_for_url(f"{base_url}/studies/{study.pk}/")
             alice_page.locator("[data-peer-id]").wait_for(state="detached", timeout=10000)
@@ -158,6 +183,8 @@ def test_two_members_call_through_coturn_relay_only(tmp_path, study):
             browser.close()
 
         assert states == ["connected", "connected"]
+        assert rejoined is not None and rejoined["local"] == "relay"
+        assert rejoined["framesDecoded"] > 0
         for result in results:
             assert result is not None
             assert result["policy"] == "relay"

@@ -16,6 +16,11 @@ def rtc_study_panel(context, study):
     return {
         "show": True,
         "study": study,
-        "in_call": [participant.user.name for participant in call_participants(study_id=study.pk)],
+        # One name per person, however many tabs they joined from.
+        "in_call": list(
+            dict.fromkeys(
+                participant.user.name for participant in call_participants(study_id=study.pk)
+            )
+        ),
         "past_calls": past_calls(study_id=study.pk),
     }

@@ -242,3 +242,18 @@ async def test_call_is_capped_and_the_refused_socket_joins_nothing(
     assert [p["user_id"] for p in carol_joined["participants"]] == [alice.pk]
     await alice_socket.disconnect()
     await carol_socket.disconnect()
+
+
+async def test_join_carries_turn_credentials_of_the_user_and_never_the_secret(
+    settings, study, alice
+):
+    settings.TURN_URLS = ["turn:turn.example.org:3478?transport=udp"]
+    settings.TURN_SECRET = "the-shared-secret"
+    settings.RTC_ICE_TRANSPORT_POLICY = "relay"
+    socket, joined = await open_call(study, alice)
+    (turn,) = joined["ice_servers"]
+    assert turn["urls"] == settings.TURN_URLS
+    assert turn["username"].endswith(f":{alice.pk}")
+    assert joined["ice_transport_policy"] == "relay"
+    assert "the-shared-secret" not in json.dumps(joined)
+    await socket.disconnect()

@@ -193,6 +193,7 @@ def test_two_members_call_through_coturn_relay_only(tmp_path, study):
             assert result["audioPackets"] > 0
         assert names == ["Bob", "Alice"]
         assert errors == []
-        assert "ERROR" not in coturn.log().replace("401", ""), coturn.log()[-2000:]
+        # Its normal 401 challenges are not errors; a refused credential would be.
+        assert "ERROR" not in coturn.log(), coturn.log()[-2000:]
     finally:
         network.stop()

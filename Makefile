@@ -9,7 +9,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cohort
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run install install-dev migrate test lint css css-check bench clean
+.PHONY: run install install-dev migrate test lint css css-check bench clean turn
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,17 @@ css:
 # Fail when the committed stylesheet is not what the sources build.
 css-check: css
 	git diff --exit-code -- theme/static/css/dist/styles.css
+
+# coturn on loopback for development calls; serve the app alongside with
+#   TURN_URLS=turn:127.0.0.1:3478 TURN_SECRET=dev-turn-secret make run
+# Loopback peers are allowed here only; infra/coturn/turnserver.conf refuses them.
+TURN_SECRET ?= dev-turn-secret
+turn:
+	mkdir -p var
+	turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 --listening-port=3478 \
+		--min-port=49160 --max-port=49260 --use-auth-secret --static-auth-secret=$(TURN_SECRET) \
+		--realm=cohort.local --fingerprint --no-cli --no-tls --no-dtls --allow-loopback-peers \
+		--userdb=var/turndb --pidfile=var/turnserver.pid --log-file=stdout --simple-log
 
 clean:
 	rm -rf $(VENV) var/staticfiles

@@ -3,10 +3,12 @@ from django.urls import re_path
 from accounts.sockets import NotFoundConsumer
 from messaging.routing import websocket_urlpatterns as messaging_sockets
 from notifications.routing import websocket_urlpatterns as notification_sockets
+from rtc.routing import websocket_urlpatterns as rtc_sockets
 
 websocket_urlpatterns = [
     *notification_sockets,
     *messaging_sockets,
+    *rtc_sockets,
     # Last: any other path is answered with close code 4404 rather than an error.
     re_path(r"", NotFoundConsumer.as_asgi()),
 ]

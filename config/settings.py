@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "studies",
     "board",
     "messaging",
+    "rtc",
 ]
 
 MIDDLEWARE = [
@@ -153,7 +154,14 @@ if SERVED:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [redis_url_for_db(REDIS_URL, REDIS_CHANNELS_DB)],
+                "hosts": [
+                    {
+                        "address": redis_url_for_db(REDIS_URL, REDIS_CHANNELS_DB),
+                        # Above the layer's 5 s blocking read: redis-py's default 5 s socket
+                        # timeout would otherwise fail an idle socket's read at random.
+                        "socket_timeout": 15,
+                    }
+                ],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "cohort.asgi"),
                 # A socket stays in its groups this long; consumers re-join before it ends.
                 "group_expiry": 86400,
@@ -273,3 +281,24 @@ MESSAGING_RATE_WINDOW_S = env_int("MESSAGING_RATE_WINDOW_S", 60)
 MESSAGING_FOCUS_TTL_S = env_int("MESSAGING_FOCUS_TTL_S", 60)
 MESSAGING_PAGE_SIZE = 30
 MESSAGING_RESUME_LIMIT = 200
+
+# rtc: group video calls (docs/protocol.md, `/ws/rtc/<study_id>/`).
+# A mesh call costs every peer N-1 streams, hence a small cap.
+RTC_MAX_PARTICIPANTS = env_int("RTC_MAX_PARTICIPANTS", 6)
+# Each open call socket refreshes its participant row this often; a row not refreshed for
+# RTC_PARTICIPANT_TTL seconds belongs to a crashed process and is swept away.
+RTC_HEARTBEAT_SECONDS = env_int("RTC_HEARTBEAT_SECONDS", 20)
+RTC_PARTICIPANT_TTL = env_int("RTC_PARTICIPANT_TTL", 60)
+# "relay" makes browsers use TURN relays only (hides their addresses; used by the relay test).
+RTC_ICE_TRANSPORT_POLICY = os.environ.get("RTC_ICE_TRANSPORT_POLICY", "all")
+if RTC_ICE_TRANSPORT_POLICY not in {"all", "relay"}:
+    raise ImproperlyConfigured("RTC_ICE_TRANSPORT_POLICY must be 'all' or 'relay'.")
+STUN_URLS = env_list("STUN_URLS", [])
+TURN_URLS = env_list("TURN_URLS", [])
+# Shared with coturn's static-auth-secret; never sent to a browser.
+TURN_SECRET = os.environ.get("TURN_SECRET", "")
+TURN_CREDENTIAL_TTL = env_int("TURN_CREDENTIAL_TTL", 3600)
+if TURN_URLS and not TURN_SECRET:
+    raise ImproperlyConfigured("TURN_URLS needs TURN_SECRET (coturn's static-auth-secret).")
+if RTC_ICE_TRANSPORT_POLICY == "relay" and not TURN_URLS:
+    raise ImproperlyConfigured("RTC_ICE_TRANSPORT_POLICY=relay needs TURN_URLS.")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("studies/", include("studies.urls")),
     path("studies/<int:study_id>/board/", include("board.urls")),
     path("messages/", include("messaging.urls")),
+    path("studies/<int:study_id>/call/", include("rtc.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

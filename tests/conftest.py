@@ -43,7 +43,7 @@ def pytest_configure(config):
     )
     settings.CACHES["default"]["KEY_PREFIX"] = f"cohort.test.{number}"
     layer = settings.CHANNEL_LAYERS["default"]["CONFIG"]
-    layer["hosts"] = [redis_url_for_db(settings.REDIS_URL, settings.REDIS_CHANNELS_DB)]
+    layer["hosts"][0]["address"] = redis_url_for_db(settings.REDIS_URL, settings.REDIS_CHANNELS_DB)
     layer["prefix"] = f"cohort.test.{number}.asgi"
 
 

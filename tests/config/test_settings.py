@@ -101,7 +101,8 @@ def test_served_settings_put_the_cache_on_db_0_and_the_layer_on_db_1():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        '["redis://:pw@redis.internal:6380/0", ["redis://:pw@redis.internal:6380/1"], '
+        '["redis://:pw@redis.internal:6380/0", '
+        '[{"address": "redis://:pw@redis.internal:6380/1", "socket_timeout": 15}], '
         '"cohort.asgi", 86400]'
     )
 

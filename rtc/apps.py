@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RtcConfig(AppConfig):
+    name = "rtc"
+    verbose_name = "Calls"

@@ -1,10 +1,12 @@
 from django.urls import re_path
 
 from accounts.sockets import NotFoundConsumer
+from chat.routing import websocket_urlpatterns as chat_sockets
 from notifications.routing import websocket_urlpatterns as notification_sockets
 
 websocket_urlpatterns = [
     *notification_sockets,
+    *chat_sockets,
     # Last: any other path is answered with close code 4404 rather than an error.
     re_path(r"", NotFoundConsumer.as_asgi()),
 ]

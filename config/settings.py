@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "studies",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -223,3 +224,14 @@ LOGGING = {
 
 # How many unread notifications a socket receives when it connects.
 NOTIFICATIONS_REPLAY_LIMIT = 20
+
+# chat: rooms per study (chat/).
+# Messages one user may post per room in CHAT_FLOOD_WINDOW_S seconds (the benchmark raises it).
+CHAT_FLOOD_LIMIT = env_int("CHAT_FLOOD_LIMIT", 20)
+CHAT_FLOOD_WINDOW_S = 10
+# A socket's presence lasts CHAT_PRESENCE_TTL_S unless refreshed every CHAT_PRESENCE_REFRESH_S.
+CHAT_PRESENCE_TTL_S = env_int("CHAT_PRESENCE_TTL_S", 45)
+CHAT_PRESENCE_REFRESH_S = env_int("CHAT_PRESENCE_REFRESH_S", 15)
+# Typing indicators: at most one per user per room this often; clients drop them after expiry.
+CHAT_TYPING_THROTTLE_S = 3
+CHAT_TYPING_EXPIRY_S = 6

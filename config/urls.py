@@ -13,6 +13,7 @@ urlpatterns = [
     path("u/<str:username>/", account_views.profile, name="profile"),
     path("notifications/", include("notifications.urls")),
     path("studies/", include("studies.urls")),
+    path("chat/", include("chat.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

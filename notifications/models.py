@@ -12,6 +12,7 @@ class Kind(models.TextChoices):
     REQUEST_ACCEPTED = "request_accepted", _("Join request accepted")
     MEMBER_LEFT = "member_left", _("Member left")
     MEMBER_REMOVED = "member_removed", _("Member removed")
+    CHAT_MENTION = "chat_mention", _("Mentioned in chat")
 
 
 class Notification(models.Model):

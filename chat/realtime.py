@@ -1,0 +1,12 @@
+"""Events sent to the sockets of a chat room (group `chat.room.<id>`)."""
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+
+def room_group(room_id: int) -> str:
+    return f"chat.room.{room_id}"
+
+
+def send_to_room(room_id: int, event: dict) -> None:
+    async_to_sync(get_channel_layer().group_send)(room_group(room_id), event)

@@ -14,6 +14,7 @@ from chat.errors import ChatError
 from chat.models import Message
 from chat.payloads import user_payload
 from chat.realtime import room_group
+from chat.selectors import Online
 from studies.sockets import StudyScopedConsumer
 
 BACKLOG_PAGE = 100
@@ -48,7 +49,7 @@ async def _call(function, **kwargs):
 class ChatConsumer(StudyScopedConsumer):
     room_id: int | None = None
     present = False
-    online: list[dict] | None = None
+    online: Online | None = None
     heartbeat: asyncio.Task | None = None
 
     async def resolve_study_id(self) -> int | None:
@@ -82,7 +83,12 @@ class ChatConsumer(StudyScopedConsumer):
         messages = await database_sync_to_async(selectors.latest_messages)(room_id=self.room_id)
         self.online = online
         await self.send_json(
-            {"type": "chat.state", "room_id": self.room_id, "messages": messages, "online": online}
+            {
+                "type": "chat.state",
+                "room_id": self.room_id,
+                "messages": messages,
+                "online": online.users,
+            }
         )
         await self.announce_presence(online)
         self.heartbeat = asyncio.create_task(self.keep_present())
@@ -94,13 +100,21 @@ class ChatConsumer(StudyScopedConsumer):
             online = await database_sync_to_async(services.presence_refresh)(
                 room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
             )
-            if online != self.online:
-                self.online = online
-                await self.send_json({"type": "chat.presence", "online": online})
+            await self.show_presence(online)
 
-    async def announce_presence(self, online: list[dict]) -> None:
+    async def show_presence(self, online: Online) -> None:
+        """Show a newer list of who is online; older snapshots can arrive late and are ignored."""
+        if self.online is not None and online.at < self.online.at:
+            return
+        changed = self.online is None or online.users != self.online.users
+        self.online = online
+        if changed:
+            await self.send_json({"type": "chat.presence", "online": online.users})
+
+    async def announce_presence(self, online: Online) -> None:
         await self.channel_layer.group_send(
-            room_group(self.room_id), {"type": "chat.presence", "online": online}
+            room_group(self.room_id),
+            {"type": "chat.presence", "online": online.users, "at": online.at},
         )
 
     async def disconnect(self, code):
@@ -205,19 +219,12 @@ class ChatConsumer(StudyScopedConsumer):
 
     # Events from the room's group.
 
-    async def chat_message(self, event):
-        await self.send_json({"type": "chat.message", "message": event["message"]})
-
-    async def chat_edited(self, event):
-        await self.send_json({"type": "chat.edited", "message": event["message"]})
-
-    async def chat_deleted(self, event):
-        await self.send_json({"type": "chat.deleted", "id": event["id"], "seq": event["seq"]})
+    async def chat_frame(self, event):
+        """Pass on a frame for every socket of the room (a message, an edit, a deletion)."""
+        await self.send(text_data=event["text"])
 
     async def chat_presence(self, event):
-        if event["online"] != self.online:
-            self.online = event["online"]
-            await self.send_json({"type": "chat.presence", "online": event["online"]})
+        await self.show_presence(Online(users=event["online"], at=event["at"]))
 
     async def chat_typing(self, event):
         if event["user"]["id"] != self.user.pk:

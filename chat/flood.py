@@ -21,8 +21,11 @@ def flood_admit(*, room_id: int, user_id: int, now: float | None = None) -> floa
     window = settings.CHAT_FLOOD_WINDOW_S
     second = math.floor(now)
     key = _key(room_id, user_id, second)
-    cache.add(key, 0, timeout=window + 1)
-    count_now = cache.incr(key)
+    try:
+        count_now = cache.incr(key)
+    except ValueError:
+        # The second's first message; add() lets one of two racing first messages win.
+        count_now = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
     seconds = range(second - window + 1, second)
     earlier = cache.get_many([_key(room_id, user_id, s) for s in seconds])
     total = count_now + sum(earlier.values())

@@ -1,3 +1,4 @@
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -79,6 +80,20 @@ def online_users(*, room_id: int) -> list[dict]:
         .order_by("username")
     )
     return [user_payload(user) for user in users]
+
+
+@dataclass(frozen=True)
+class Online:
+    """Who was online in a room, read no earlier than `at` (a Unix time)."""
+
+    users: list[dict]
+    at: float
+
+
+def online_snapshot(*, room_id: int) -> Online:
+    # Taken before the read, so that of two snapshots the later `at` holds the newer state.
+    at = time.time()
+    return Online(users=online_users(room_id=room_id), at=at)
 
 
 def online_user_ids(*, room_id: int) -> set[int]:

@@ -19,7 +19,7 @@ from chat.errors import (
 from chat.flood import flood_admit
 from chat.models import Category, Message, Presence, Room
 from chat.payloads import message_payload
-from chat.selectors import can_close, online_user_ids, online_users
+from chat.selectors import Online, can_close, online_snapshot, online_user_ids
 from notifications.models import Kind
 from notifications.services import notify
 from studies.models import Membership, Study
@@ -127,9 +127,8 @@ def message_post(*, room_id: int, author, body, client_id: str) -> tuple[dict, b
                 room_id=room_id, seq=seq, author=author, body=body, client_id=client_id
             )
             payload = message_payload(message, author)
-            transaction.on_commit(
-                lambda: realtime.send_to_room(room_id, {"type": "chat.message", "message": payload})
-            )
+            frame = {"type": "chat.message", "message": payload}
+            transaction.on_commit(lambda: realtime.frame_to_room(room_id, frame))
             if "@" in body:
                 _notify_mentions(message=message, study_id=study_id, author=author)
     except IntegrityError:
@@ -195,7 +194,7 @@ def message_edit(*, room_id: int, message_id: int, by, body) -> dict:
     message.save(update_fields=["body", "edited_at"])
     payload = message_payload(message, by)
     transaction.on_commit(
-        lambda: realtime.send_to_room(room_id, {"type": "chat.edited", "message": payload})
+        lambda: realtime.frame_to_room(room_id, {"type": "chat.edited", "message": payload})
     )
     return payload
 
@@ -209,16 +208,16 @@ def message_delete(*, room_id: int, message_id: int, by) -> dict:
     message.body = ""
     message.deleted_at = timezone.now()
     message.save(update_fields=["body", "deleted_at"])
-    event = {"type": "chat.deleted", "id": message.pk, "seq": message.seq}
-    transaction.on_commit(lambda: realtime.send_to_room(room_id, event))
-    return event
+    frame = {"type": "chat.deleted", "id": message.pk, "seq": message.seq}
+    transaction.on_commit(lambda: realtime.frame_to_room(room_id, frame))
+    return frame
 
 
 def _expiry():
     return timezone.now() + timedelta(seconds=settings.CHAT_PRESENCE_TTL_S)
 
 
-def presence_enter(*, room_id: int, user_id: int, channel_name: str) -> list[dict] | None:
+def presence_enter(*, room_id: int, user_id: int, channel_name: str) -> Online | None:
     """Mark the socket present; return who is online, or None when the room is closed."""
     with transaction.atomic():
         if not Room.objects.filter(pk=room_id, closed_at__isnull=True).exists():
@@ -227,10 +226,10 @@ def presence_enter(*, room_id: int, user_id: int, channel_name: str) -> list[dic
             channel_name=channel_name,
             defaults={"room_id": room_id, "user_id": user_id, "expires_at": _expiry()},
         )
-    return online_users(room_id=room_id)
+    return online_snapshot(room_id=room_id)
 
 
-def presence_refresh(*, room_id: int, user_id: int, channel_name: str) -> list[dict]:
+def presence_refresh(*, room_id: int, user_id: int, channel_name: str) -> Online:
     """Extend the socket's presence, forget expired ones, and return who is online."""
     updated = Presence.objects.filter(channel_name=channel_name).update(expires_at=_expiry())
     if not updated:
@@ -238,9 +237,9 @@ def presence_refresh(*, room_id: int, user_id: int, channel_name: str) -> list[d
             room_id=room_id, user_id=user_id, channel_name=channel_name, expires_at=_expiry()
         )
     Presence.objects.filter(room_id=room_id, expires_at__lte=timezone.now()).delete()
-    return online_users(room_id=room_id)
+    return online_snapshot(room_id=room_id)
 
 
-def presence_leave(*, room_id: int, channel_name: str) -> list[dict]:
+def presence_leave(*, room_id: int, channel_name: str) -> Online:
     Presence.objects.filter(channel_name=channel_name).delete()
-    return online_users(room_id=room_id)
+    return online_snapshot(room_id=room_id)

@@ -147,16 +147,17 @@ if SERVED:
             "TIMEOUT": 300,
         }
     }
+    # Pub/sub: a group_send is one PUBLISH that each process fans out to its own sockets, where
+    # the classic RedisChannelLayer queued one Redis entry per socket and dropped messages once
+    # a process's queue held `capacity` of them (bench/chat_fanout.py measures both). Groups
+    # live in the processes' subscriptions, so a crashed process leaves none behind. Pub/sub
+    # ignores DB numbers: the prefix keeps deployments (and test workers) apart.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [redis_url_for_db(REDIS_URL, REDIS_CHANNELS_DB)],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "cohort.asgi"),
-                # A socket stays in its groups this long; consumers re-join before it ends.
-                "group_expiry": 86400,
-                "capacity": 1000,
-                "expiry": 60,
             },
         }
     }

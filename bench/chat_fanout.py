@@ -431,6 +431,7 @@ def main() -> None:
         f"{SENDERS} senders; fixed rates run {FIXED_RATE_SECONDS} s, 'max' sends "
         f"{MAX_RATE_MESSAGES} messages with {MAX_RATE_WINDOW} unacknowledged per sender."
     )
+    load_at_start = round(os.getloadavg()[0], 2)
     results = []
     for processes in args.processes:
         for clients in args.clients:
@@ -446,6 +447,8 @@ def main() -> None:
         "benchmark": "chat_fanout",
         "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
+        # The machine is shared: its load says how much of it the benchmark had.
+        "load_average_1m": {"start": load_at_start, "end": round(os.getloadavg()[0], 2)},
         "channel_layer": _layer_description(),
         "results": results,
     }

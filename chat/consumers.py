@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 from enum import IntEnum
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.cache import cache
@@ -18,6 +19,11 @@ from chat.selectors import Online
 from studies.sockets import StudyScopedConsumer
 
 BACKLOG_PAGE = 100
+# Channels runs close_old_connections() in the database thread before every handler. These
+# handlers reach the database only through database_sync_to_async (which does the same), or
+# not at all; skipping that hop keeps one thread from serializing every delivery of every
+# message to every socket (bench/chat_fanout.py: it was the fan-out bottleneck).
+NO_DATABASE_HOP = frozenset({"websocket.receive", "chat.frame", "chat.presence", "chat.typing"})
 
 
 class ChatCloseCode(IntEnum):
@@ -51,6 +57,12 @@ class ChatConsumer(StudyScopedConsumer):
     present = False
     online: Online | None = None
     heartbeat: asyncio.Task | None = None
+
+    async def dispatch(self, message):
+        if message["type"] in NO_DATABASE_HOP:
+            await getattr(self, get_handler_name(message))(message)
+        else:
+            await super().dispatch(message)
 
     async def resolve_study_id(self) -> int | None:
         room = await database_sync_to_async(selectors.room_row)(

@@ -30,9 +30,13 @@ class ChatCloseCode(IntEnum):
     ROOM_CLOSED = 4410
 
 
+# Sequence numbers and ids are PostgreSQL bigints.
+LARGEST_ID = 2**63 - 1
+
+
 def _int_field(frame: dict, name: str, minimum: int) -> int:
     value = frame.get(name)
-    if type(value) is not int or value < minimum:
+    if type(value) is not int or not minimum <= value <= LARGEST_ID:
         raise FrameError("bad_frame", f"'{name}' must be an integer of at least {minimum}.")
     return value
 

@@ -70,8 +70,10 @@ def room_detail(request, room_id: int):
     }
     if not room.is_open:
         # Closed rooms are read over HTTP, a page at a time, newest page first.
+        newest_page = room.last_seq + 1
         before = request.GET.get("before", "")
-        before = int(before) if before.isdigit() and int(before) > 0 else room.last_seq + 1
+        valid = before.isascii() and before.isdigit()
+        before = min(int(before), newest_page) if valid else newest_page
         page = selectors.messages_before(room_id=room.pk, before=before, limit=50)
         context["history"] = page
         context["older"] = page[0]["seq"] if page and page[0]["seq"] > 1 else None

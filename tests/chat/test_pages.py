@@ -97,6 +97,8 @@ def test_a_closed_room_reads_its_history_without_a_socket(study, alice, settings
     assert "&lt;b&gt;m60&lt;/b&gt;" in page and "<b>m60" not in page
     assert "&lt;b&gt;m10&lt;/b&gt;" not in page
     assert "?before=11" in page
+    for junk in ("99999999999999999999999", "-3", "abc", "0", "²"):
+        assert client.get(room.get_absolute_url() + f"?before={junk}").status_code == 200
     older = client.get(room.get_absolute_url() + "?before=11").content.decode()
     assert "&lt;b&gt;m10&lt;/b&gt;" in older and "m11<" not in older
 

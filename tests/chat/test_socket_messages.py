@@ -100,6 +100,8 @@ async def test_a_resent_client_id_returns_the_original_and_broadcasts_nothing(ro
         ({"type": "history", "before": 0}, "bad_frame"),
         ({"type": "history", "before": 5, "limit": 101}, "bad_frame"),
         ({"type": "resume", "after": -1}, "bad_frame"),
+        ({"type": "history", "before": 2**64}, "bad_frame"),
+        ({"type": "delete", "id": 2**63}, "bad_frame"),
         ({"type": "shout"}, "unknown_type"),
     ],
 )

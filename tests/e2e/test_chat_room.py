@@ -1,5 +1,7 @@
 """Alice and Bob chat in a room; Bob drops off the network and comes back with nothing lost."""
 
+import re
+
 import pytest
 
 from tests.chat.factories import make_room, make_study
@@ -8,9 +10,36 @@ from tests.conftest import in_thread, log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def open_room(browser, server, username: str, room_url: str):
+class Link:
+    """Bob's chat sockets, routed through Playwright so that the test can cut them.
+
+    An offline browser context refuses new connections, but Chromium keeps sockets that are
+    already open; cutting them here is what a dropped network does to them.
+    """
+
+    def __init__(self):
+        self.offline = False
+        self.open: list = []
+
+    def route(self, socket) -> None:
+        if self.offline:
+            socket.close(code=1001, reason="offline")
+            return
+        self.open.append((socket, socket.connect_to_server()))
+
+    def cut(self) -> None:
+        self.offline = True
+        for socket, server in self.open:
+            server.close()
+            socket.close(code=1001, reason="offline")
+        self.open.clear()
+
+
+def open_room(browser, server, username: str, room_url: str, link: Link | None = None):
     context = browser.new_context()
     page = context.new_page()
+    if link is not None:
+        page.route_web_socket(re.compile(r"/ws/chat/"), link.route)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     log_in(page, server.url, username)
@@ -45,7 +74,8 @@ def test_two_people_chat_and_an_offline_one_catches_up(alice, bob, daphne, brows
     room_url = in_thread(room.get_absolute_url)
     server = daphne()
     alice_context, alice_page, alice_errors = open_room(browser, server, "alice", room_url)
-    bob_context, bob_page, bob_errors = open_room(browser, server, "bob", room_url)
+    link = Link()
+    bob_context, bob_page, bob_errors = open_room(browser, server, "bob", room_url, link)
 
     alice_page.wait_for_selector("[data-online] li:has-text('Bob')")
     send(alice_page, "hi @bob, <b>not bold</b>")
@@ -60,12 +90,14 @@ def test_two_people_chat_and_an_offline_one_catches_up(alice, bob, daphne, brows
     wait_for_count(alice_page, 2)
 
     bob_context.set_offline(True)
+    link.cut()
     bob_page.wait_for_selector("[data-chat-room]:not([data-socket=open])")
     for i in range(12):
         send(alice_page, f"while you were away {i}")
     wait_for_count(alice_page, 14)
     assert len(bodies(bob_page)) == 2
 
+    link.offline = False
     bob_context.set_offline(False)
     wait_for_count(bob_page, 14)
     bob_page.wait_for_selector("[data-chat-room][data-socket=open]")

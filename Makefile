@@ -45,6 +45,16 @@ lint: install-dev
 	$(BIN)/djlint templates --lint
 	$(BIN)/djlint templates --check
 
+# The chat fan-out benchmark (bench/chat_fanout.py) on its own database; prints a table and
+# writes bench/results/chat_fanout.json. BENCH_ARGS narrows it, e.g. "--processes 2 --clients 100".
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cohort_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379
+BENCH_ARGS ?=
+
+bench: install-dev
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) SECRET_KEY=bench-only \
+		SECURE_COOKIES=0 $(PY) bench/chat_fanout.py $(BENCH_ARGS)
+
 # Rebuild the committed stylesheet (needs Node.js; `make run` does not). `npm ci` is avoided:
 # the registry mirror here leaves other platforms' optional Tailwind binaries out of the lock file.
 css:

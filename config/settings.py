@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "board",
     "messaging",
     "rtc",
+    "chat",
 ]
 
 MIDDLEWARE = [
@@ -150,23 +151,24 @@ if SERVED:
             "TIMEOUT": 300,
         }
     }
+    # Pub/sub: a group_send is one PUBLISH that each process fans out to its own sockets, where
+    # the classic RedisChannelLayer queued one Redis entry per socket and dropped messages once
+    # a process's queue held `capacity` of them (bench/chat_fanout.py measures both). Groups
+    # live in the processes' subscriptions, so a crashed process leaves none behind. Pub/sub
+    # ignores DB numbers: the prefix keeps deployments (and test workers) apart.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
                         "address": redis_url_for_db(REDIS_URL, REDIS_CHANNELS_DB),
-                        # Above the layer's 5 s blocking read: redis-py's default 5 s socket
-                        # timeout would otherwise fail an idle socket's read at random.
+                        # redis-py's default 5 s socket timeout would fail the layer's long
+                        # blocking reads while sockets are idle.
                         "socket_timeout": 15,
                     }
                 ],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "cohort.asgi"),
-                # A socket stays in its groups this long; consumers re-join before it ends.
-                "group_expiry": 86400,
-                "capacity": 1000,
-                "expiry": 60,
             },
         }
     }
@@ -302,3 +304,14 @@ if TURN_URLS and not TURN_SECRET:
     raise ImproperlyConfigured("TURN_URLS needs TURN_SECRET (coturn's static-auth-secret).")
 if RTC_ICE_TRANSPORT_POLICY == "relay" and not TURN_URLS:
     raise ImproperlyConfigured("RTC_ICE_TRANSPORT_POLICY=relay needs TURN_URLS.")
+
+# chat: rooms per study (chat/).
+# Messages one user may post per room in CHAT_FLOOD_WINDOW_S seconds (the benchmark raises it).
+CHAT_FLOOD_LIMIT = env_int("CHAT_FLOOD_LIMIT", 20)
+CHAT_FLOOD_WINDOW_S = 10
+# A socket's presence lasts CHAT_PRESENCE_TTL_S unless refreshed every CHAT_PRESENCE_REFRESH_S.
+CHAT_PRESENCE_TTL_S = env_int("CHAT_PRESENCE_TTL_S", 45)
+CHAT_PRESENCE_REFRESH_S = env_int("CHAT_PRESENCE_REFRESH_S", 15)
+# Typing indicators: at most one per user per room this often; clients drop them after expiry.
+CHAT_TYPING_THROTTLE_S = 3
+CHAT_TYPING_EXPIRY_S = 6

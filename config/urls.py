@@ -16,6 +16,7 @@ urlpatterns = [
     path("studies/<int:study_id>/board/", include("board.urls")),
     path("messages/", include("messaging.urls")),
     path("studies/<int:study_id>/call/", include("rtc.urls")),
+    path("chat/", include("chat.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
 ]

@@ -20,6 +20,7 @@ class Kind(models.TextChoices):
     STUDY_STATUS_CHANGED = "study_status_changed", _("Study status changed")
     OWNERSHIP_TRANSFERRED = "ownership_transferred", _("Ownership transferred")
     REVIEW_RECEIVED = "review_received", _("Review received")
+    CHAT_MENTION = "chat_mention", _("Mentioned in chat")
 
 
 class Notification(models.Model):

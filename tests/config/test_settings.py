@@ -58,7 +58,8 @@ def test_served_mode_uses_postgresql_and_redis_with_secure_cookies():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        '{"db": "django.db.backends.postgresql", "layer": "channels_redis.core.RedisChannelLayer", '
+        '{"db": "django.db.backends.postgresql", '
+        '"layer": "channels_redis.pubsub.RedisPubSubChannelLayer", '
         '"cache": "django.core.cache.backends.redis.RedisCache", "debug": false, "secure": true}'
     )
 
@@ -88,8 +89,7 @@ def test_served_settings_put_the_cache_on_db_0_and_the_layer_on_db_1():
         "import django, json; django.setup(); from django.conf import settings as s; "
         "print(json.dumps([s.CACHES['default']['LOCATION'], "
         "s.CHANNEL_LAYERS['default']['CONFIG']['hosts'], "
-        "s.CHANNEL_LAYERS['default']['CONFIG']['prefix'], "
-        "s.CHANNEL_LAYERS['default']['CONFIG']['group_expiry']]))"
+        "s.CHANNEL_LAYERS['default']['CONFIG']['prefix']]))"
     )
     result = run_settings(
         {
@@ -103,7 +103,7 @@ def test_served_settings_put_the_cache_on_db_0_and_the_layer_on_db_1():
     assert result.stdout.strip() == (
         '["redis://:pw@redis.internal:6380/0", '
         '[{"address": "redis://:pw@redis.internal:6380/1", "socket_timeout": 15}], '
-        '"cohort.asgi", 86400]'
+        '"cohort.asgi"]'
     )
 
 
@@ -150,7 +150,7 @@ def test_deploy_check_passes_but_for_what_the_tls_proxy_handles():
     assert warnings == {"security.W004", "security.W008"}
 
 
-def test_cache_writes_land_in_the_cache_db_and_layer_traffic_in_the_layer_db():
+def test_cache_writes_land_in_the_cache_db_and_layer_traffic_on_the_layer_prefix():
     cache_db = redis.Redis.from_url(redis_url_for_db(settings.REDIS_URL, settings.REDIS_CACHE_DB))
     layer_db = redis.Redis.from_url(
         redis_url_for_db(settings.REDIS_URL, settings.REDIS_CHANNELS_DB)
@@ -159,12 +159,21 @@ def test_cache_writes_land_in_the_cache_db_and_layer_traffic_in_the_layer_db():
     assert [key.decode() for key in cache_db.keys("*probe*")] == [
         f"{settings.CACHES['default']['KEY_PREFIX']}:1:probe"
     ]
-    assert layer_db.keys("*probe*") == []
+    assert layer_db.keys("*") == []
 
-    layer = get_channel_layer()
-    async_to_sync(layer.group_add)("probe-group", "probe-channel")
-    layer_keys = {key.decode() for key in layer_db.keys("*")}
-    assert any("probe-group" in key for key in layer_keys)
-    assert not any("probe-group" in key.decode() for key in cache_db.keys("*"))
+    # The pub/sub layer stores nothing: its traffic is PUBLISH on channels under its prefix.
+    prefix = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    listener = layer_db.pubsub()
+    listener.psubscribe(f"{prefix}*")
+    listener.get_message(timeout=1)  # the subscription's confirmation
+    async_to_sync(get_channel_layer().group_send)("probe-group", {"type": "probe"})
+    message = listener.get_message(timeout=2)
+    assert message is not None and message["type"] == "pmessage"
+    assert message["channel"].decode().startswith(prefix)
+    assert "probe-group" in message["channel"].decode()
+    assert [key.decode() for key in cache_db.keys("*")] == [
+        f"{settings.CACHES['default']['KEY_PREFIX']}:1:probe"
+    ]
+    listener.close()
     cache_db.close()
     layer_db.close()

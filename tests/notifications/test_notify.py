@@ -67,14 +67,15 @@ async def test_nothing_is_pushed_when_the_transaction_rolls_back(alice):
 
 
 async def test_the_push_waits_for_the_commit(alice):
-    channel = await subscribe(alice)
+    # A pub/sub receive that times out unsubscribes its channel: probe with a second one.
+    probe, channel = await subscribe(alice), await subscribe(alice)
     loop = asyncio.get_running_loop()
     seen_before_commit = []
 
     def notify_in_a_transaction():
         with transaction.atomic():
             notify(users=[alice], kind=Kind.ANNOUNCEMENT, text="Later", url="/x/")
-            pending = asyncio.run_coroutine_threadsafe(receive(channel, timeout=0.3), loop)
+            pending = asyncio.run_coroutine_threadsafe(receive(probe, timeout=0.3), loop)
             seen_before_commit.append(pending.result())
 
     await database_sync_to_async(notify_in_a_transaction)()

@@ -4,6 +4,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.services import user_create
 from board.demo import seed_board
+from chat.demo import seed_chat
 from messaging.demo import seed_messaging
 from studies.demo import seed_studies
 
@@ -57,6 +58,7 @@ class Command(BaseCommand):
             created += 1
         studies = seed_studies()
         seed_board()
+        seed_chat()
         seed_messaging()
         self.stdout.write(
             f"Demo data ready ({created} users, {studies} studies created). "

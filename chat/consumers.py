@@ -1,0 +1,256 @@
+"""The chat room socket: /ws/chat/<room_id>/ (frames in docs/protocol.md)."""
+
+import asyncio
+import contextlib
+from enum import IntEnum
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.core.cache import cache
+
+from accounts.sockets import CloseCode, FrameError
+from chat import selectors, services
+from chat.errors import ChatError
+from chat.models import Message
+from chat.payloads import user_payload
+from chat.realtime import room_group
+from chat.selectors import Online
+from studies.sockets import StudyScopedConsumer
+
+BACKLOG_PAGE = 100
+# Channels runs close_old_connections() in the database thread before every handler. These
+# handlers reach the database only through database_sync_to_async (which does the same), or
+# not at all; skipping that hop keeps one thread from serializing every delivery of every
+# message to every socket (bench/chat_fanout.py: it was the fan-out bottleneck).
+NO_DATABASE_HOP = frozenset({"websocket.receive", "chat.frame", "chat.presence", "chat.typing"})
+
+
+class ChatCloseCode(IntEnum):
+    ROOM_CLOSED = 4410
+
+
+# Sequence numbers and ids are PostgreSQL bigints.
+LARGEST_ID = 2**63 - 1
+
+
+def _int_field(frame: dict, name: str, minimum: int) -> int:
+    value = frame.get(name)
+    if type(value) is not int or not minimum <= value <= LARGEST_ID:
+        raise FrameError("bad_frame", f"'{name}' must be an integer of at least {minimum}.")
+    return value
+
+
+def _client_id(frame: dict) -> str:
+    value = frame.get("client_id")
+    if not isinstance(value, str) or not 1 <= len(value) <= Message.MAX_CLIENT_ID:
+        raise FrameError("bad_frame", "'client_id' must be a string of 1 to 64 characters.")
+    return value
+
+
+async def _call(function, **kwargs):
+    """Run a chat service or selector in a short database call; report rule errors as frames."""
+    try:
+        return await database_sync_to_async(function)(**kwargs)
+    except ChatError as error:
+        raise FrameError(error.code, str(error.message)) from None
+
+
+class ChatConsumer(StudyScopedConsumer):
+    room_id: int | None = None
+    present = False
+    online: Online | None = None
+    heartbeat: asyncio.Task | None = None
+
+    async def dispatch(self, message):
+        if message["type"] in NO_DATABASE_HOP:
+            await getattr(self, get_handler_name(message))(message)
+        else:
+            await super().dispatch(message)
+
+    async def resolve_study_id(self) -> int | None:
+        room = await database_sync_to_async(selectors.room_row)(
+            self.scope["url_route"]["kwargs"]["room_id"]
+        )
+        if room is None:
+            return None
+        self.room_id = room.id
+        self.room_open = room.is_open
+        return room.study_id
+
+    async def authorize(self) -> CloseCode | None:
+        refusal = await super().authorize()
+        if refusal is None and not self.room_open:
+            return ChatCloseCode.ROOM_CLOSED
+        return refusal
+
+    async def groups_for_socket(self) -> list[str]:
+        return [*await super().groups_for_socket(), room_group(self.room_id)]
+
+    async def opened(self) -> None:
+        online = await database_sync_to_async(services.presence_enter)(
+            room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
+        )
+        if online is None:
+            # Closed between the check in connect() and joining the room's group.
+            await self.room_closed()
+            return
+        self.present = True
+        messages = await database_sync_to_async(selectors.latest_messages)(room_id=self.room_id)
+        self.online = online
+        await self.send_json(
+            {
+                "type": "chat.state",
+                "room_id": self.room_id,
+                "messages": messages,
+                "online": online.users,
+            }
+        )
+        await self.announce_presence(online)
+        self.heartbeat = asyncio.create_task(self.keep_present())
+
+    async def keep_present(self) -> None:
+        """Refresh this socket's presence, and show changes nobody announced (a crashed process)."""
+        while True:
+            await asyncio.sleep(settings.CHAT_PRESENCE_REFRESH_S)
+            online = await database_sync_to_async(services.presence_refresh)(
+                room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
+            )
+            await self.show_presence(online)
+
+    async def show_presence(self, online: Online) -> None:
+        """Show a newer list of who is online; older snapshots can arrive late and are ignored."""
+        if self.online is not None and online.at < self.online.at:
+            return
+        changed = self.online is None or online.users != self.online.users
+        self.online = online
+        if changed:
+            await self.send_json({"type": "chat.presence", "online": online.users})
+
+    async def announce_presence(self, online: Online) -> None:
+        await self.channel_layer.group_send(
+            room_group(self.room_id),
+            {"type": "chat.presence", "online": online.users, "at": online.at},
+        )
+
+    async def disconnect(self, code):
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.heartbeat
+            self.heartbeat = None
+        if self.present:
+            self.present = False
+            online = await database_sync_to_async(services.presence_leave)(
+                room_id=self.room_id, channel_name=self.channel_name
+            )
+            await self.announce_presence(online)
+        await super().disconnect(code)
+
+    async def room_closed(self) -> None:
+        await self.send_json({"type": "room.closed", "room_id": self.room_id})
+        await self.close(code=ChatCloseCode.ROOM_CLOSED)
+
+    # Client frames.
+
+    async def handle_send(self, frame):
+        client_id = _client_id(frame)
+        try:
+            message, _new = await _call(
+                services.message_post,
+                room_id=self.room_id,
+                author=self.user,
+                body=frame.get("body"),
+                client_id=client_id,
+            )
+        except services.RateLimited as limited:
+            error = {
+                "type": "error",
+                "code": "rate_limited",
+                "detail": str(limited),
+                "retry_after": limited.retry_after,
+            }
+            if isinstance(frame.get("ref"), str) and len(frame["ref"]) <= 64:
+                error["ref"] = frame["ref"]
+            await self.send_json(error)
+            return
+        await self.send_json({"type": "chat.ack", "client_id": client_id, "message": message})
+
+    async def handle_edit(self, frame):
+        await _call(
+            services.message_edit,
+            room_id=self.room_id,
+            message_id=_int_field(frame, "id", 1),
+            by=self.user,
+            body=frame.get("body"),
+        )
+
+    async def handle_delete(self, frame):
+        await _call(
+            services.message_delete,
+            room_id=self.room_id,
+            message_id=_int_field(frame, "id", 1),
+            by=self.user,
+        )
+
+    async def handle_history(self, frame):
+        before = _int_field(frame, "before", 1)
+        limit = frame.get("limit", selectors.HISTORY_PAGE_MAX)
+        if type(limit) is not int or not 1 <= limit <= selectors.HISTORY_PAGE_MAX:
+            raise FrameError("bad_frame", "'limit' must be an integer from 1 to 100.")
+        messages = await _call(
+            selectors.messages_before, room_id=self.room_id, before=before, limit=limit
+        )
+        await self.send_json(
+            {
+                "type": "chat.history",
+                "before": before,
+                "messages": messages,
+                "complete": len(messages) < limit,
+            }
+        )
+
+    async def handle_resume(self, frame):
+        after = _int_field(frame, "after", 0)
+        while True:
+            messages = await _call(
+                selectors.messages_after, room_id=self.room_id, after=after, limit=BACKLOG_PAGE
+            )
+            complete = len(messages) < BACKLOG_PAGE
+            await self.send_json(
+                {"type": "chat.backlog", "after": after, "messages": messages, "complete": complete}
+            )
+            if complete:
+                return
+            after = messages[-1]["seq"]
+
+    async def handle_typing(self, frame):
+        key = f"chat.typing.{self.room_id}.{self.user.pk}"
+        # Over the throttle the frame is dropped: typing is a hint, not worth an error.
+        if await cache.aadd(key, 1, timeout=settings.CHAT_TYPING_THROTTLE_S):
+            await self.channel_layer.group_send(
+                room_group(self.room_id),
+                {"type": "chat.typing", "user": user_payload(self.user)},
+            )
+
+    # Events from the room's group.
+
+    async def chat_frame(self, event):
+        """Pass on a frame for every socket of the room (a message, an edit, a deletion)."""
+        await self.send(text_data=event["text"])
+
+    async def chat_presence(self, event):
+        await self.show_presence(Online(users=event["online"], at=event["at"]))
+
+    async def chat_typing(self, event):
+        if event["user"]["id"] != self.user.pk:
+            await self.send_json(
+                {
+                    "type": "chat.typing",
+                    "user": event["user"],
+                    "expires_in": settings.CHAT_TYPING_EXPIRY_S,
+                }
+            )
+
+    async def chat_room_closed(self, event):
+        await self.room_closed()

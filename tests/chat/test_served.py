@@ -1,0 +1,160 @@
+"""Chat across real daphne processes sharing one PostgreSQL and one Redis."""
+
+import asyncio
+import json
+
+import pytest
+import websockets
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from tests.chat.factories import make_room, make_study
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def cookie_for(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+class Member:
+    """A websockets client in one room, keeping what it received."""
+
+    def __init__(self, server, room, cookie: str):
+        self.url = f"ws://127.0.0.1:{server.port}/ws/chat/{room.pk}/"
+        self.origin = server.url
+        self.cookie = cookie
+        self.messages: dict[int, dict] = {}
+        self.online: list[str] = []
+        self.socket = None
+
+    async def __aenter__(self):
+        self.socket = await websockets.connect(
+            self.url, origin=self.origin, additional_headers={"Cookie": self.cookie}
+        )
+        state = await self.receive()
+        assert state["type"] == "chat.state", state
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.socket.close()
+
+    async def receive(self) -> dict:
+        frame = json.loads(await asyncio.wait_for(self.socket.recv(), timeout=10))
+        if frame["type"] in {"chat.state", "chat.presence"}:
+            self.online = [user["username"] for user in frame["online"]]
+        elif frame["type"] == "chat.message":
+            assert frame["message"]["seq"] not in self.messages, "duplicate"
+            self.messages[frame["message"]["seq"]] = frame["message"]
+        return frame
+
+    async def send(self, body: str, client_id: str) -> None:
+        await self.socket.send(json.dumps({"type": "send", "body": body, "client_id": client_id}))
+
+    async def until(self, condition) -> None:
+        while not condition():
+            await self.receive()
+
+
+def test_two_processes_deliver_every_message_with_the_same_seqs_and_presence(
+    daphne, alice, bob, make_user
+):
+    carol = make_user("carol")
+    study = make_study(alice, bob, carol)
+    room = make_room(study, alice)
+    first, second = daphne(), daphne()
+    cookies = {user.username: cookie_for(user) for user in (alice, bob, carol)}
+
+    async def scenario():
+        async with (
+            Member(first, room, cookies["alice"]) as on_first,
+            Member(second, room, cookies["bob"]) as on_second,
+            Member(second, room, cookies["carol"]) as also_on_second,
+        ):
+            members = (on_first, on_second, also_on_second)
+            everyone = ["alice", "bob", "carol"]
+            for member in members:
+                await member.until(lambda m=member: m.online == everyone)
+
+            async def talk(member, name):
+                for i in range(15):
+                    await member.send(f"{name} {i}", f"{name}-{i}")
+
+            await asyncio.gather(talk(on_first, "alice"), talk(on_second, "bob"))
+            for member in members:
+                await member.until(lambda m=member: len(m.messages) == 30)
+            return members
+
+    members = asyncio.run(scenario())
+    views = [[(seq, m["body"]) for seq, m in sorted(member.messages.items())] for member in members]
+    assert views[0] == views[1] == views[2]
+    assert [seq for seq, _body in views[0]] == list(range(1, 31))
+    sent = {f"{name} {i}" for name in ("alice", "bob") for i in range(15)}
+    assert {body for _seq, body in views[0]} == sent
+
+
+def test_presence_is_shared_across_processes_and_a_leaver_disappears(daphne, alice, bob):
+    study = make_study(alice, bob)
+    room = make_room(study, alice)
+    first, second = daphne(), daphne()
+    alices, bobs = cookie_for(alice), cookie_for(bob)
+
+    async def scenario():
+        async with Member(first, room, alices) as on_first:
+            async with Member(second, room, bobs) as on_second:
+                await on_first.until(lambda: on_first.online == ["alice", "bob"])
+                assert on_second.online == ["alice", "bob"]
+            await on_first.until(lambda: on_first.online == ["alice"])
+
+    asyncio.run(scenario())
+
+
+def database_connections() -> int:
+    """Count the other sessions on the test database (the daphne processes')."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def counted_in_a_thread() -> int:
+    try:
+        return database_connections()
+    finally:
+        connection.close()
+
+
+def test_open_sockets_hold_no_database_connections(daphne, alice, bob):
+    study = make_study(alice, bob)
+    room = make_room(study, alice)
+    server = daphne()
+    cookie = cookie_for(bob)
+    peaks = {}
+
+    async def connect_many(count: int):
+        sockets = []
+        for _ in range(count):
+            socket = await websockets.connect(
+                f"ws://127.0.0.1:{server.port}/ws/chat/{room.pk}/",
+                origin=server.url,
+                additional_headers={"Cookie": cookie},
+            )
+            assert json.loads(await socket.recv())["type"] == "chat.state"
+            sockets.append(socket)
+        peaks[count] = await asyncio.to_thread(counted_in_a_thread)
+        for socket in sockets:
+            await socket.close()
+
+    asyncio.run(connect_many(5))
+    after_few = database_connections()
+    asyncio.run(connect_many(60))
+    after_many = database_connections()
+    assert peaks[60] <= peaks[5]
+    assert after_many <= after_few
+    # Daphne's sync thread(s), however many sockets are open.
+    assert peaks[60] <= 2

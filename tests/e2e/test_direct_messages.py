@@ -1,12 +1,12 @@
-"""Alice messages Bob from his profile; Bob's badge updates live; Bob reads; Alice sees "seen".
-
-The same flow also works with JavaScript off, through the pages' forms.
+"""Alice messages Bob from their study's member list; Bob's badge updates live; Bob reads;
+Alice sees "seen". The same flow also works with JavaScript off, from Bob's profile.
 """
 
 import pytest
 
 from accounts.services import user_create
 from tests.conftest import PASSWORD, in_thread, log_in
+from tests.studies.conftest import join, make_study
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,9 +20,16 @@ def make_user(username: str, display_name: str):
     )
 
 
+def study_of(owner, member):
+    study = make_study(owner)
+    join(study, member)
+    return study
+
+
 def test_alice_messages_bob_who_reads_it_and_alice_sees_seen(daphne, browser):
-    in_thread(make_user, "alice", "Alice")
-    in_thread(make_user, "bob", "Bob")
+    alice = in_thread(make_user, "alice", "Alice")
+    bob = in_thread(make_user, "bob", "Bob")
+    study = in_thread(study_of, bob, alice)
     server = daphne()
     # Predicates are functions: polling a string expression would need eval, which the CSP forbids.
     errors = []
@@ -36,8 +43,8 @@ def test_alice_messages_bob_who_reads_it_and_alice_sees_seen(daphne, browser):
     assert not bob_page.locator("[data-dm-badge]").is_visible()
 
     log_in(alice_page, server.url, "alice")
-    alice_page.goto(f"{server.url}/u/bob/")
-    alice_page.click("[data-message-button]")
+    alice_page.goto(f"{server.url}/studies/{study.pk}/")
+    alice_page.click(f'[data-member-actions="{bob.pk}"] [data-message-button]')
     alice_page.wait_for_url(f"{server.url}/messages/*/")
     alice_page.wait_for_function("() => document.body.dataset.messageSocket === 'open'")
     alice_page.fill("[data-body-input]", "Are you coming on Thursday?")

@@ -156,5 +156,6 @@ def test_open_sockets_hold_no_database_connections(daphne, alice, bob):
     after_many = database_connections()
     assert peaks[60] <= peaks[5]
     assert after_many <= after_few
-    # Daphne's sync thread(s), however many sockets are open.
-    assert peaks[60] <= 2
+    # However many sockets are open: this test's own connection, and one per daphne sync thread
+    # (the database thread of the sockets, and the HTTP views' that answered /healthz).
+    assert peaks[60] <= 3

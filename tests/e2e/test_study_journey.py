@@ -35,7 +35,7 @@ def toast_saying(text: str) -> str:
 
 
 def socket_open(page) -> None:
-    page.wait_for_function("document.body.dataset.notificationSocket === 'open'")
+    page.wait_for_function("() => document.body.dataset.notificationSocket === 'open'")
 
 
 def test_create_find_by_tag_ask_accept_and_open(daphne, browser):

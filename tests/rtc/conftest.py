@@ -53,3 +53,25 @@ async def skip_joins(socket, count: int) -> None:
     for _ in range(count):
         frame = await socket.receive_json_from(timeout=3)
         assert frame["type"] == "peer.joined", frame
+
+
+async def open_calls(study, *users):
+    """Open a call socket per user, in order, each settled: every earlier socket has seen the
+    newcomer's peer.joined, and no announcement is left pending on any socket.
+
+    With the pub/sub layer, sockets of one process share a subscription, so a socket that joins
+    right after a peer may also get that peer's peer.joined (it is listed in call.joined too;
+    clients de-duplicate). Those duplicates are drained here so tests see only what follows.
+    """
+    opened = []
+    for user in users:
+        socket, joined = await open_call(study, user)
+        for earlier, _ in opened:
+            await skip_joins(earlier, 1)
+        opened.append((socket, joined))
+    known = {joined["peer_id"] for _, joined in opened}
+    for socket, _ in opened:
+        while not await socket.receive_nothing(timeout=0.1):
+            frame = await socket.receive_json_from()
+            assert frame["type"] == "peer.joined" and frame["peer"]["peer_id"] in known, frame
+    return opened

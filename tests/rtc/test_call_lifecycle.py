@@ -17,7 +17,7 @@ from rtc.models import Attendance, CallParticipant, CallSession
 from rtc.services import call_join
 from studies.services import member_leave, member_remove
 from tests.conftest import communicator, session_key_for
-from tests.rtc.conftest import call_path, make_study, open_call, skip_joins
+from tests.rtc.conftest import call_path, make_study, open_call, open_calls, skip_joins
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,11 +67,9 @@ async def test_disconnect_tells_the_others_and_the_last_leaving_ends_the_session
 
 
 async def test_removal_from_the_study_ends_the_call_for_that_member(study, alice, bob, carol):
-    alice_socket, _ = await open_call(study, alice)
-    bob_socket, bob_joined = await open_call(study, bob)
-    carol_socket, _ = await open_call(study, carol)
-    await skip_joins(alice_socket, 2)
-    await skip_joins(bob_socket, 1)
+    (alice_socket, _), (bob_socket, bob_joined), (carol_socket, _) = await open_calls(
+        study, alice, bob, carol
+    )
 
     await database_sync_to_async(member_remove)(study=study, user=bob, by=alice)
 

@@ -9,7 +9,7 @@ from accounts.sockets import CloseCode
 from rtc.consumers import RtcCloseCode
 from rtc.models import CallParticipant
 from tests.conftest import communicator, session_key_for
-from tests.rtc.conftest import call_path, make_study, open_call, skip_joins
+from tests.rtc.conftest import call_path, make_study, open_call, open_calls, skip_joins
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -80,11 +80,9 @@ async def test_join_reports_own_peer_existing_participants_and_ice_servers(study
 async def test_offer_answer_and_ice_reach_only_their_target_stamped_with_the_sender(
     study, alice, bob, carol
 ):
-    alice_socket, alice_joined = await open_call(study, alice)
-    bob_socket, bob_joined = await open_call(study, bob)
-    carol_socket, _ = await open_call(study, carol)
-    await skip_joins(alice_socket, 2)
-    await skip_joins(bob_socket, 1)
+    (alice_socket, alice_joined), (bob_socket, bob_joined), (carol_socket, _) = await open_calls(
+        study, alice, bob, carol
+    )
 
     await bob_socket.send_json_to(
         {"type": "offer", "to": alice_joined["peer_id"], "sdp": OFFER_SDP, "from": "forged"}
@@ -130,9 +128,7 @@ async def test_made_up_peer_or_another_studys_peer_gets_an_error_and_reaches_nob
     alice_socket, _ = await open_call(study, alice)
     bob_socket, _ = await open_call(study, bob)
     await skip_joins(alice_socket, 1)
-    dave_socket, dave_joined = await open_call(other_study, dave)
-    carol_socket, _ = await open_call(other_study, carol)
-    await skip_joins(dave_socket, 1)
+    (dave_socket, dave_joined), (carol_socket, _) = await open_calls(other_study, dave, carol)
 
     for target in ("made-up-peer-id", dave_joined["peer_id"]):
         await alice_socket.send_json_to(

@@ -1,14 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import RuleBroken
 
-class BoardError(Exception):
+
+class BoardError(RuleBroken):
     """A board rule the request breaks; its message is shown to the user as is."""
-
-    message = _("This cannot be done.")
-
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
-        self.message = message or self.message
 
 
 class NotAllowed(BoardError):

@@ -1,15 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import RuleBroken
 
-class ChatError(Exception):
+
+class ChatError(RuleBroken):
     """A chat rule the request breaks; `code` names it in error frames, the message is shown."""
 
     code = "forbidden"
-    message = _("This cannot be done.")
-
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
-        self.message = message or self.message
 
 
 class NotAllowed(ChatError):

@@ -206,13 +206,29 @@ class Peer {
   }
 }
 
+// Signalling frames from a peer we have not been told about yet. An offer travels straight to
+// this socket while peer.joined travels through the call's group, so the offer can arrive
+// first; dropping it would leave the newcomer waiting for an answer that never comes.
+const EARLY_FRAME_LIMIT = 200;
+const earlyFrames = new Map();
+
+function keepEarlyFrame(frame) {
+  const frames = earlyFrames.get(frame.from) || [];
+  if (frames.length < EARLY_FRAME_LIMIT) frames.push(frame);
+  earlyFrames.set(frame.from, frames);
+}
+
 function addPeer(info) {
   if (info.peer_id === myPeerId || peers.has(info.peer_id)) return;
-  peers.set(info.peer_id, new Peer(info));
+  const peer = new Peer(info);
+  peers.set(info.peer_id, peer);
+  for (const frame of earlyFrames.get(info.peer_id) || []) peer.handle(frame);
+  earlyFrames.delete(info.peer_id);
   showCount();
 }
 
 function removePeer(peerId) {
+  earlyFrames.delete(peerId);
   const peer = peers.get(peerId);
   if (!peer) return;
   peer.close();
@@ -223,6 +239,7 @@ function removePeer(peerId) {
 function closeAllPeers() {
   for (const peer of peers.values()) peer.close();
   peers.clear();
+  earlyFrames.clear();
 }
 
 function showCount() {
@@ -292,6 +309,7 @@ function onFrame(frame) {
     case "ice": {
       const peer = peers.get(frame.from);
       if (peer) peer.handle(frame);
+      else keepEarlyFrame(frame);
       break;
     }
     case "error":

@@ -25,7 +25,7 @@ from tests.rtc.coturn import CoturnProcess
 from tests.rtc.netns import PrivateNetwork
 from tests.servers import ROOT, free_port, served_environment
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.media, pytest.mark.django_db(transaction=True)]
 
 CALL_TIMEOUT_MS = 45000
 POLL_MS = 250

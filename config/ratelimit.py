@@ -1,0 +1,93 @@
+"""The one rate limiter: at most `limit` hits per key in any sliding window of `window_s` seconds.
+
+Counts live in the Django cache (Redis in served mode, so every process counts together; the
+local-memory cache in the embedded default). The window is counted in buckets: a hit adds to
+the bucket of its moment, and a key is admitted while the buckets of the last `window_s`
+seconds hold at most `limit`. A refused hit is not counted, so a client that waits is admitted
+again. The clock is injectable, so tests move time instead of sleeping.
+"""
+
+import math
+import time
+from collections.abc import Callable
+
+from django.core.cache import cache
+
+MAX_BUCKETS = 60
+
+
+def _value(setting: int | Callable[[], int]) -> int:
+    return setting() if callable(setting) else setting
+
+
+class RateLimit:
+    def __init__(
+        self,
+        scope: str,
+        *,
+        limit: int | Callable[[], int],
+        window_s: int | Callable[[], int],
+        clock: Callable[[], float] = time.time,
+    ):
+        """`limit` and `window_s` may be callables, read at each hit (e.g. from settings)."""
+        self.scope = scope
+        self._limit = limit
+        self._window_s = window_s
+        self.clock = clock
+
+    @property
+    def limit(self) -> int:
+        return _value(self._limit)
+
+    @property
+    def window_s(self) -> int:
+        return _value(self._window_s)
+
+    def _bucket_s(self) -> int:
+        return max(1, math.ceil(self.window_s / MAX_BUCKETS))
+
+    def _key(self, key: str, bucket: int) -> str:
+        return f"ratelimit.{self.scope}.{key}.{bucket}"
+
+    def _window(self, key: str, now: float) -> tuple[int, list[str]]:
+        """Return the current bucket and the keys of the earlier buckets still in the window."""
+        size = self._bucket_s()
+        bucket = math.floor(now / size)
+        earlier = range(bucket - math.ceil(self.window_s / size) + 1, bucket)
+        return bucket, [self._key(key, b) for b in earlier]
+
+    def _retry_after(self, earlier: dict, keys: list[str], bucket: int, now: float) -> float:
+        size = self._bucket_s()
+        oldest = next((i for i, k in enumerate(keys) if earlier.get(k)), None)
+        start = (bucket - len(keys) + oldest) * size if oldest is not None else bucket * size
+        return max(0.01, round(start + self.window_s - now, 2))
+
+    def hit(self, key: str) -> float | None:
+        """Count one hit; return None if it is admitted, else the seconds until one would be."""
+        now = self.clock()
+        bucket, keys = self._window(key, now)
+        current = self._key(key, bucket)
+        timeout = self.window_s + self._bucket_s()
+        try:
+            count_now = cache.incr(current)
+        except ValueError:
+            # The bucket's first hit; add() lets one of two racing first hits win.
+            count_now = 1 if cache.add(current, 1, timeout=timeout) else cache.incr(current)
+        earlier = cache.get_many(keys)
+        if count_now + sum(earlier.values()) <= self.limit:
+            return None
+        cache.decr(current)
+        return self._retry_after(earlier, keys, bucket, now)
+
+    def blocked_for(self, key: str) -> float | None:
+        """Return the seconds until a hit would be admitted, or None if it would be now."""
+        now = self.clock()
+        bucket, keys = self._window(key, now)
+        counts = cache.get_many([*keys, self._key(key, bucket)])
+        if sum(counts.values()) < self.limit:
+            return None
+        return self._retry_after(counts, keys, bucket, now)
+
+    def reset(self, key: str) -> None:
+        bucket, keys = self._window(key, self.clock())
+        cache.delete_many([*keys, self._key(key, bucket)])

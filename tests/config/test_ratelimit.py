@@ -1,0 +1,96 @@
+"""The one rate limiter, on the real Redis cache, with an injected clock instead of sleeps."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from config.ratelimit import RateLimit
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+def test_admits_up_to_the_limit_then_says_how_long_to_wait(clock):
+    limit = RateLimit("t", limit=3, window_s=10, clock=clock)
+    assert [limit.hit("k") for _ in range(3)] == [None, None, None]
+    clock.now += 4
+    assert limit.hit("k") == pytest.approx(6, abs=0.01)
+
+
+def test_the_window_slides_and_refused_hits_do_not_count(clock):
+    limit = RateLimit("t", limit=2, window_s=10, clock=clock)
+    assert limit.hit("k") is None
+    clock.now += 5
+    assert limit.hit("k") is None
+    for _ in range(5):
+        assert limit.hit("k") is not None
+    clock.now += 5
+    # The first hit left the window; the refused ones were never counted.
+    assert limit.hit("k") is None
+    assert limit.hit("k") is not None
+
+
+def test_keys_and_scopes_are_counted_apart(clock):
+    first = RateLimit("a", limit=1, window_s=60, clock=clock)
+    other_scope = RateLimit("b", limit=1, window_s=60, clock=clock)
+    assert first.hit("k") is None
+    assert first.hit("k") is not None
+    assert first.hit("other") is None
+    assert other_scope.hit("k") is None
+
+
+def test_long_windows_use_coarser_buckets_and_still_expire(clock):
+    limit = RateLimit("t", limit=2, window_s=900, clock=clock)
+    assert limit.hit("k") is None
+    assert limit.hit("k") is None
+    wait = limit.hit("k")
+    assert 885 <= wait <= 900
+    clock.now += wait
+    assert limit.hit("k") is None
+
+
+def test_blocked_for_reads_without_counting_and_reset_clears(clock):
+    limit = RateLimit("t", limit=2, window_s=10, clock=clock)
+    assert limit.blocked_for("k") is None
+    limit.hit("k")
+    assert limit.blocked_for("k") is None
+    limit.hit("k")
+    assert limit.blocked_for("k") == pytest.approx(10, abs=0.01)
+    assert limit.blocked_for("k") == pytest.approx(10, abs=0.01)
+    limit.reset("k")
+    assert limit.blocked_for("k") is None
+    assert limit.hit("k") is None
+
+
+def test_settings_are_read_at_each_hit(clock, settings):
+    settings.CHAT_FLOOD_LIMIT = 1
+    limit = RateLimit("t", limit=lambda: settings.CHAT_FLOOD_LIMIT, window_s=10, clock=clock)
+    assert limit.hit("k") is None
+    assert limit.hit("k") is not None
+    settings.CHAT_FLOOD_LIMIT = 3
+    assert limit.hit("k") is None
+
+
+def test_concurrent_hits_are_counted_exactly(clock):
+    limit = RateLimit("t", limit=30, window_s=60, clock=clock)
+
+    def hit(_):
+        try:
+            return limit.hit("shared")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(hit, range(50)))
+    assert results.count(None) == 30

@@ -9,13 +9,14 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.cache import cache
 
-from accounts.sockets import CloseCode, FrameError
 from chat import selectors, services
 from chat.errors import ChatError
 from chat.models import Message
 from chat.payloads import user_payload
-from chat.realtime import room_group
 from chat.selectors import Online
+from realtime.consumers import CloseCode, FrameError
+from realtime.frames import int_field
+from realtime.groups import room_group
 from studies.sockets import StudyScopedConsumer
 
 BACKLOG_PAGE = 100
@@ -28,17 +29,6 @@ NO_DATABASE_HOP = frozenset({"websocket.receive", "chat.frame", "chat.presence",
 
 class ChatCloseCode(IntEnum):
     ROOM_CLOSED = 4410
-
-
-# Sequence numbers and ids are PostgreSQL bigints.
-LARGEST_ID = 2**63 - 1
-
-
-def _int_field(frame: dict, name: str, minimum: int) -> int:
-    value = frame.get(name)
-    if type(value) is not int or not minimum <= value <= LARGEST_ID:
-        raise FrameError("bad_frame", f"'{name}' must be an integer of at least {minimum}.")
-    return value
 
 
 def _client_id(frame: dict) -> str:
@@ -164,15 +154,9 @@ class ChatConsumer(StudyScopedConsumer):
                 client_id=client_id,
             )
         except services.RateLimited as limited:
-            error = {
-                "type": "error",
-                "code": "rate_limited",
-                "detail": str(limited),
-                "retry_after": limited.retry_after,
-            }
-            if isinstance(frame.get("ref"), str) and len(frame["ref"]) <= 64:
-                error["ref"] = frame["ref"]
-            await self.send_json(error)
+            await self.send_error(
+                "rate_limited", str(limited), frame.get("ref"), retry_after=limited.retry_after
+            )
             return
         await self.send_json({"type": "chat.ack", "client_id": client_id, "message": message})
 
@@ -180,7 +164,7 @@ class ChatConsumer(StudyScopedConsumer):
         await _call(
             services.message_edit,
             room_id=self.room_id,
-            message_id=_int_field(frame, "id", 1),
+            message_id=int_field(frame, "id", minimum=1),
             by=self.user,
             body=frame.get("body"),
         )
@@ -189,12 +173,12 @@ class ChatConsumer(StudyScopedConsumer):
         await _call(
             services.message_delete,
             room_id=self.room_id,
-            message_id=_int_field(frame, "id", 1),
+            message_id=int_field(frame, "id", minimum=1),
             by=self.user,
         )
 
     async def handle_history(self, frame):
-        before = _int_field(frame, "before", 1)
+        before = int_field(frame, "before", minimum=1)
         limit = frame.get("limit", selectors.HISTORY_PAGE_MAX)
         if type(limit) is not int or not 1 <= limit <= selectors.HISTORY_PAGE_MAX:
             raise FrameError("bad_frame", "'limit' must be an integer from 1 to 100.")
@@ -211,7 +195,7 @@ class ChatConsumer(StudyScopedConsumer):
         )
 
     async def handle_resume(self, frame):
-        after = _int_field(frame, "after", 0)
+        after = int_field(frame, "after", minimum=0)
         while True:
             messages = await _call(
                 selectors.messages_after, room_id=self.room_id, after=after, limit=BACKLOG_PAGE

@@ -70,9 +70,7 @@ def room_close(*, room: Room, by) -> Room:
     room.closed_at = timezone.now()
     room.save(update_fields=["closed_at"])
     Presence.objects.filter(room=room).delete()
-    transaction.on_commit(
-        lambda: realtime.send_to_room(room.pk, {"type": "chat.room_closed", "room_id": room.pk})
-    )
+    realtime.room_closed_on_commit(room.pk)
     return room
 
 
@@ -128,7 +126,7 @@ def message_post(*, room_id: int, author, body, client_id: str) -> tuple[dict, b
             )
             payload = message_payload(message, author)
             frame = {"type": "chat.message", "message": payload}
-            transaction.on_commit(lambda: realtime.frame_to_room(room_id, frame))
+            realtime.frame_to_room_on_commit(room_id, frame)
             if "@" in body:
                 _notify_mentions(message=message, study_id=study_id, author=author)
     except IntegrityError:
@@ -193,9 +191,7 @@ def message_edit(*, room_id: int, message_id: int, by, body) -> dict:
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "edited_at"])
     payload = message_payload(message, by)
-    transaction.on_commit(
-        lambda: realtime.frame_to_room(room_id, {"type": "chat.edited", "message": payload})
-    )
+    realtime.frame_to_room_on_commit(room_id, {"type": "chat.edited", "message": payload})
     return payload
 
 
@@ -209,7 +205,7 @@ def message_delete(*, room_id: int, message_id: int, by) -> dict:
     message.deleted_at = timezone.now()
     message.save(update_fields=["body", "deleted_at"])
     frame = {"type": "chat.deleted", "id": message.pk, "seq": message.seq}
-    transaction.on_commit(lambda: realtime.frame_to_room(room_id, frame))
+    realtime.frame_to_room_on_commit(room_id, frame)
     return frame
 
 

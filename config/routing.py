@@ -1,9 +1,9 @@
 from django.urls import re_path
 
-from accounts.sockets import NotFoundConsumer
 from chat.routing import websocket_urlpatterns as chat_sockets
 from messaging.routing import websocket_urlpatterns as messaging_sockets
 from notifications.routing import websocket_urlpatterns as notification_sockets
+from realtime.consumers import NotFoundConsumer
 from rtc.routing import websocket_urlpatterns as rtc_sockets
 
 websocket_urlpatterns = [

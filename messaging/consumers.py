@@ -2,19 +2,13 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from accounts.sockets import CohortConsumer, FrameError
 from messaging import presence, selectors
 from messaging.errors import MessagingError, RateLimited
 from messaging.payloads import message_payload
-from messaging.realtime import dm_user_group
 from messaging.services import conversation_mark_read, message_delete, message_send
-
-
-def _int_field(frame: dict, name: str, *, minimum: int = 0) -> int:
-    value = frame.get(name)
-    if type(value) is not int or value < minimum:
-        raise FrameError("bad_frame", f"'{name}' must be an integer of at least {minimum}.")
-    return value
+from realtime.consumers import CohortConsumer, FrameError
+from realtime.frames import int_field
+from realtime.groups import dm_user_group
 
 
 @database_sync_to_async
@@ -26,7 +20,7 @@ def _state(user) -> dict:
 def _send(user, frame: dict) -> dict:
     message, _created = message_send(
         sender=user,
-        recipient_id=_int_field(frame, "to", minimum=1),
+        recipient_id=int_field(frame, "to", minimum=1),
         body=frame.get("body"),
         client_id=frame.get("client_id"),
     )
@@ -88,46 +82,40 @@ class MessagesConsumer(CohortConsumer):
         try:
             payload = await _send(self.user, frame)
         except RateLimited as limited:
-            await self.send_rate_limited(limited, frame.get("ref"))
+            await self.send_error(
+                limited.code,
+                str(limited.detail),
+                frame.get("ref"),
+                retry_after=limited.retry_after,
+            )
             return
         except MessagingError as error:
             raise FrameError(error.code, str(error.detail)) from None
         # Echoed to this socket at once; the sender's other tabs learn of it from message.new.
         await self.send_json({"type": "message.sent", "message": payload})
 
-    async def send_rate_limited(self, limited: RateLimited, ref) -> None:
-        frame = {
-            "type": "error",
-            "code": limited.code,
-            "detail": str(limited.detail),
-            "retry_after": limited.retry_after,
-        }
-        if isinstance(ref, str) and len(ref) <= 64:
-            frame["ref"] = ref
-        await self.send_json(frame)
-
     async def handle_resume(self, frame):
-        after = _int_field(frame, "after")
+        after = int_field(frame, "after")
         conversation_id = None
         if frame.get("conversation") is not None:
-            conversation_id = _int_field(frame, "conversation", minimum=1)
+            conversation_id = int_field(frame, "conversation", minimum=1)
         await self.send_json(await _resume(self.user, after, conversation_id))
 
     async def conversation_named_by(self, frame):
         conversation = await _visible_conversation(
-            self.user, _int_field(frame, "conversation", minimum=1)
+            self.user, int_field(frame, "conversation", minimum=1)
         )
         if conversation is None:
             raise FrameError("not_found", "No such conversation.")
         return conversation
 
     async def handle_mark_read(self, frame):
-        up_to = _int_field(frame, "up_to", minimum=1)
+        up_to = int_field(frame, "up_to", minimum=1)
         await _mark_read(self.user, await self.conversation_named_by(frame), up_to)
 
     async def handle_delete(self, frame):
         try:
-            await _delete(self.user, _int_field(frame, "message", minimum=1))
+            await _delete(self.user, int_field(frame, "message", minimum=1))
         except MessagingError as error:
             raise FrameError(error.code, str(error.detail)) from None
 

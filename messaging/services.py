@@ -1,5 +1,7 @@
 """Every write of the messaging app; events go out only once the transaction commits."""
 
+from functools import partial
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -28,6 +30,7 @@ from messaging.payloads import message_payload
 from messaging.realtime import send_frame
 from notifications.models import Kind
 from notifications.services import notify
+from realtime.sender import after_commit
 
 PREVIEW_LENGTH = 80
 
@@ -141,7 +144,7 @@ def message_send(*, sender, recipient_id, body, client_id) -> tuple[Message, boo
                 last_message_at=message.created_at
             )
             _notify_unless_open(message, sender, recipient)
-            transaction.on_commit(lambda: _deliver_new(message.pk))
+            after_commit(partial(_deliver_new, message.pk))
     except IntegrityError:
         # The same client id raced itself (two tabs, a retry): the first one won.
         return Message.objects.get(sender=sender, client_id=client_id), False
@@ -184,7 +187,7 @@ def conversation_mark_read(*, user, conversation: Conversation, up_to: int | Non
             conversation=conversation, user_id=user.pk, last_read_message_id__lt=latest
         ).update(last_read_message_id=latest)
         if updated:
-            transaction.on_commit(lambda: _announce_read(conversation, user.pk, latest))
+            after_commit(partial(_announce_read, conversation, user.pk, latest))
     return max(latest, selectors.read_up_to(conversation_id=conversation.pk, user_id=user.pk))
 
 
@@ -222,7 +225,7 @@ def message_delete(*, user, message_id) -> Message:
             message.deleted_at = timezone.now()
             message.body = ""
             message.save(update_fields=["deleted_at", "body"])
-            transaction.on_commit(lambda: _announce_deleted(message))
+            after_commit(partial(_announce_deleted, message))
     return message
 
 

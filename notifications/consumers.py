@@ -1,10 +1,12 @@
 from channels.db import database_sync_to_async
 
-from accounts.sockets import CohortConsumer, FrameError, user_group
 from notifications.models import Notification
 from notifications.payloads import notification_payload
 from notifications.selectors import recent_unread_for, unread_count_for
 from notifications.services import notification_mark_read, notifications_mark_all_read
+from realtime.consumers import CohortConsumer, FrameError
+from realtime.frames import int_field
+from realtime.groups import user_group
 
 
 @database_sync_to_async
@@ -40,10 +42,7 @@ class NotificationConsumer(CohortConsumer):
         await self.send_json(await _state_frame(self.user))
 
     async def handle_mark_read(self, frame):
-        notification_id = frame.get("id")
-        if type(notification_id) is not int:
-            raise FrameError("bad_frame", "'id' must be an integer.")
-        if not await _mark_read(self.user, notification_id):
+        if not await _mark_read(self.user, int_field(frame, "id", minimum=1)):
             raise FrameError("not_found", "No such notification.")
 
     async def handle_mark_all_read(self, frame):

@@ -1,26 +1,22 @@
 from collections.abc import Iterable
+from functools import partial
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.sockets import user_group
 from notifications.models import Kind, Notification
 from notifications.payloads import notification_payload
 from notifications.selectors import unread_count_for, unread_counts_for
+from realtime.groups import user_group
+from realtime.sender import after_commit, send
 
 TEXT_LIMIT = Notification._meta.get_field("text").max_length
-
-
-def _group_send(group: str, event: dict) -> None:
-    async_to_sync(get_channel_layer().group_send)(group, event)
 
 
 def _deliver(notifications: list[Notification]) -> None:
     counts = unread_counts_for([n.recipient_id for n in notifications])
     for notification in notifications:
-        _group_send(
+        send(
             user_group(notification.recipient_id),
             {
                 "type": "notification.new",
@@ -43,12 +39,12 @@ def notify(*, users: Iterable, kind: Kind, text: str, url: str, actor=None) -> l
             Notification(recipient_id=pk, actor=actor, kind=kind, text=text, url=url)
             for pk in recipients
         )
-        transaction.on_commit(lambda: _deliver(created))
+        after_commit(partial(_deliver, created))
     return created
 
 
 def _announce_read(user_id: int, *, ids: list[int] | None) -> None:
-    _group_send(
+    send(
         user_group(user_id),
         {
             "type": "notifications.read",
@@ -66,7 +62,7 @@ def notification_mark_read(*, user, notification_id: int) -> Notification:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
-        transaction.on_commit(lambda: _announce_read(user.pk, ids=[notification.pk]))
+        after_commit(partial(_announce_read, user.pk, ids=[notification.pk]))
     return notification
 
 
@@ -76,5 +72,5 @@ def notifications_mark_all_read(*, user) -> int:
         read_at=timezone.now()
     )
     if updated:
-        transaction.on_commit(lambda: _announce_read(user.pk, ids=None))
+        after_commit(partial(_announce_read, user.pk, ids=None))
     return updated

@@ -8,10 +8,10 @@ from enum import IntEnum
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from accounts.sockets import CloseCode, FrameError
+from realtime.consumers import CloseCode, FrameError
+from realtime.groups import call_group
 from rtc.errors import CallFull, NotInCall
 from rtc.ice import ice_config_for
-from rtc.realtime import call_group
 from rtc.selectors import call_peers, peer_channel
 from rtc.services import call_join, call_leave, participant_media_set, participant_touch
 from studies.models import Study

@@ -27,8 +27,7 @@ def _end_session_if_empty(study_id: int, now) -> None:
 def _remove(participant: CallParticipant, left_at) -> None:
     Attendance.objects.filter(pk=participant.attendance_id).update(left_at=left_at)
     participant.delete()
-    study_id, peer_id = participant.study_id, participant.peer_id
-    transaction.on_commit(lambda: realtime.peer_left(study_id=study_id, peer_id=peer_id))
+    realtime.peer_left_on_commit(study_id=participant.study_id, peer_id=participant.peer_id)
 
 
 def _sweep(study_id: int, now) -> None:
@@ -64,7 +63,7 @@ def call_join(*, study_id: int, user, channel_name: str) -> Joined:
         seen_at=now,
     )
     peer = peer_payload(participant)
-    transaction.on_commit(lambda: realtime.peer_joined(study_id=study_id, peer=peer))
+    realtime.peer_joined_on_commit(study_id=study_id, peer=peer)
     return Joined(peer_id=participant.peer_id, peer=peer)
 
 
@@ -88,9 +87,7 @@ def participant_media_set(*, study_id: int, peer_id: str, mic: bool, camera: boo
     )
     if updated:
         media = {"mic": mic, "camera": camera, "screen": screen}
-        transaction.on_commit(
-            lambda: realtime.peer_media(study_id=study_id, peer_id=peer_id, media=media)
-        )
+        realtime.peer_media_on_commit(study_id=study_id, peer_id=peer_id, media=media)
     return bool(updated)
 
 

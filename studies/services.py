@@ -129,7 +129,7 @@ def member_remove(*, study: Study, user, by) -> None:
     deleted, _rows = Membership.objects.filter(study=study, user=user).delete()
     if not deleted:
         raise NotAllowed(_("That person is not a member of this study."))
-    transaction.on_commit(lambda: realtime.revoke_access(study_id=study.pk, user_id=user.pk))
+    realtime.revoke_access_on_commit(study_id=study.pk, user_id=user.pk)
     notify(
         users=[user],
         kind=Kind.MEMBER_REMOVED,
@@ -155,7 +155,7 @@ def member_leave(*, study: Study, user) -> None:
     deleted, _rows = Membership.objects.filter(study=study, user=user).delete()
     if not deleted:
         raise NotAllowed(_("You are not a member of this study."))
-    transaction.on_commit(lambda: realtime.revoke_access(study_id=study.pk, user_id=user.pk))
+    realtime.revoke_access_on_commit(study_id=study.pk, user_id=user.pk)
     notify(
         users=[study.owner],
         kind=Kind.MEMBER_LEFT,
@@ -275,7 +275,7 @@ def study_delete(*, study: Study, by) -> None:
         raise NotAllowed()
     study_id = study.pk
     study.delete()
-    transaction.on_commit(lambda: realtime.study_gone(study_id=study_id))
+    realtime.study_gone_on_commit(study_id=study_id)
 
 
 @transaction.atomic

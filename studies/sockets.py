@@ -6,8 +6,8 @@ study is deleted, has the socket closed by a server-sent event on `study.<id>`.
 
 from channels.db import database_sync_to_async
 
-from accounts.sockets import CloseCode, CohortConsumer
-from studies.realtime import study_group
+from realtime.consumers import CloseCode, CohortConsumer
+from realtime.groups import study_group
 from studies.selectors import Access, study_access
 
 

@@ -7,9 +7,9 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from accounts.sockets import user_group
 from notifications.models import Kind, Notification
 from notifications.services import notify
+from realtime.groups import user_group
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -5,9 +5,9 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 
-from accounts.sockets import CloseCode
 from notifications.models import Kind, Notification
 from notifications.services import notification_mark_read, notifications_mark_all_read, notify
+from realtime.consumers import CloseCode
 from tests.conftest import communicator, session_key_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

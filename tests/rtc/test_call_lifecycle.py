@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from accounts.sockets import CloseCode
+from realtime.consumers import CloseCode
 from rtc.consumers import RtcCloseCode
 from rtc.models import Attendance, CallParticipant, CallSession
 from rtc.services import call_join

@@ -5,7 +5,7 @@ import json
 import pytest
 from channels.db import database_sync_to_async
 
-from accounts.sockets import CloseCode
+from realtime.consumers import CloseCode
 from rtc.consumers import RtcCloseCode
 from rtc.models import CallParticipant
 from tests.conftest import communicator, session_key_for

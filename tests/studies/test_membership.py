@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 
 from notifications.models import Kind, Notification
+from realtime.groups import study_group
 from studies import services
 from studies.errors import BadTransition, NotAllowed
 from studies.models import Membership, Study
@@ -86,11 +87,13 @@ def test_removal_tells_the_removed_member_and_the_owner(
     member_study, bob, carol, django_capture_on_commit_callbacks
 ):
     with (
-        mock.patch("studies.realtime.revoke_access") as revoke,
+        mock.patch("realtime.sender.send") as send,
         django_capture_on_commit_callbacks(execute=True),
     ):
         services.member_remove(study=member_study, user=carol, by=bob)
-    revoke.assert_called_once_with(study_id=member_study.pk, user_id=carol.pk)
+    send.assert_any_call(
+        study_group(member_study.pk), {"type": "study.access_revoked", "user_id": carol.pk}
+    )
     assert Kind.MEMBER_REMOVED in kinds_for(carol)
     assert Kind.MEMBER_REMOVED in kinds_for(bob)
     # A freed seat is not filled by itself.
@@ -101,11 +104,11 @@ def test_removal_happens_only_after_commit(
     member_study, bob, carol, django_capture_on_commit_callbacks
 ):
     with (
-        mock.patch("studies.realtime.revoke_access") as revoke,
+        mock.patch("realtime.sender.send") as send,
         django_capture_on_commit_callbacks(execute=False) as callbacks,
     ):
         services.member_remove(study=member_study, user=carol, by=bob)
-    revoke.assert_not_called()
+    send.assert_not_called()
     assert callbacks
 
 
@@ -136,12 +139,12 @@ def test_deletion_closes_the_study_sockets_on_commit(
 ):
     study_id = member_study.pk
     with (
-        mock.patch("studies.realtime.study_gone") as gone,
+        mock.patch("realtime.sender.send") as send,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = client_for(bob).post(f"/studies/{study_id}/delete/")
     assert response.status_code == 302
-    gone.assert_called_once_with(study_id=study_id)
+    send.assert_any_call(study_group(study_id), {"type": "study.deleted"})
     assert not Study.objects.filter(pk=study_id).exists()
     assert client_for(carol).get(f"/studies/{study_id}/").status_code == 404
 

@@ -8,16 +8,17 @@ Frame types and close codes are documented in docs/protocol.md.
 
 import asyncio
 import contextlib
-import hashlib
 import json
-import logging
 import re
 from enum import IntEnum
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
 
-logger = logging.getLogger(__name__)
+from realtime.frames import FrameError, clean_ref
+from realtime.groups import session_group
+
+__all__ = ["CloseCode", "CohortConsumer", "FrameError", "NotFoundConsumer"]
 
 FRAME_TYPE = re.compile(r"^[a-z][a-z_]{0,31}$")
 
@@ -27,24 +28,6 @@ class CloseCode(IntEnum):
     NOT_LOGGED_IN = 4401
     FORBIDDEN = 4403
     NOT_FOUND = 4404
-
-
-def user_group(user_id: int) -> str:
-    return f"user.{user_id}"
-
-
-def session_group(session_key: str) -> str:
-    # Hashed, so that session keys never appear in Redis.
-    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
-
-
-class FrameError(Exception):
-    """A client frame that cannot be served; reported as an error frame."""
-
-    def __init__(self, code: str, detail: str):
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
 
 
 class CohortConsumer(AsyncWebsocketConsumer):
@@ -114,9 +97,11 @@ class CohortConsumer(AsyncWebsocketConsumer):
     async def send_json(self, content: dict) -> None:
         await self.send(text_data=json.dumps(content, cls=DjangoJSONEncoder))
 
-    async def send_error(self, code: str, detail: str, ref=None) -> None:
-        frame = {"type": "error", "code": code, "detail": detail}
-        if isinstance(ref, str) and len(ref) <= 64:
+    async def send_error(self, code: str, detail: str, ref=None, **fields) -> None:
+        """Send an error frame, echoing the client's `ref` when it is a short string."""
+        frame = {"type": "error", "code": code, "detail": detail, **fields}
+        ref = clean_ref(ref)
+        if ref is not None:
             frame["ref"] = ref
         await self.send_json(frame)
 

@@ -1,0 +1,155 @@
+"""The one way synchronous code sends events to channel-layer groups.
+
+`send_on_commit(group, event)` sends once the current transaction commits (at once outside
+one); `after_commit(hook)` runs a hook that reads committed state and then calls `send`.
+Neither ever raises into the caller or stops the other after-commit hooks.
+
+Inside a served process the send is handed to the event loop that serves the request or
+socket (recorded by `ServingLoopMiddleware`), so the database thread never waits for Redis;
+one task per loop delivers the sends in the order they were handed over. Elsewhere
+(management commands, plain sync tests) `send` delivers before it returns.
+Connection errors are retried with a short backoff; what still fails is logged.
+"""
+
+import asyncio
+import collections
+import contextvars
+import logging
+import weakref
+from collections.abc import Callable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+# Pauses before each retry of a send that failed to reach the channel layer's server.
+RETRY_DELAYS_S = (0.05, 0.2, 0.5)
+CONNECTION_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+
+serving_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
+    "serving_loop", default=None
+)
+
+
+class ServingLoopMiddleware:
+    """ASGI middleware recording the loop that serves each connection.
+
+    asgiref copies context variables into the threads that run synchronous code
+    (database calls, views), so `send` called there finds the loop to hand its send to.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        serving_loop.set(asyncio.get_running_loop())
+        return await self.app(scope, receive, send)
+
+
+def send_on_commit(group: str, event: dict) -> None:
+    """Send `event` to `group` once the current transaction commits; never if it rolls back."""
+    transaction.on_commit(lambda: send(group, event))
+
+
+def after_commit(hook: Callable[[], None]) -> None:
+    """Run `hook` (which reads committed state and calls `send`) once the transaction commits.
+
+    A hook that raises is logged and the other hooks still run.
+    """
+
+    def isolated() -> None:
+        try:
+            hook()
+        except Exception:
+            logger.exception("After-commit hook %r failed", hook)
+
+    transaction.on_commit(isolated)
+
+
+def send(group: str, event: dict) -> None:
+    """Send `event` to `group` now, without waiting for delivery when a loop serves this code."""
+    loop = _loop_to_send_on()
+    if loop is not None:
+        try:
+            loop.call_soon_threadsafe(_hand_over, group, event)
+            return
+        except RuntimeError:
+            pass  # The loop closed since it was checked: deliver from here instead.
+    try:
+        async_to_sync(deliver)(group, event)
+    except Exception:
+        logger.exception("Event %r to group %s not sent", event.get("type"), group)
+
+
+async def deliver(group: str, event: dict) -> bool:
+    """Send `event` to `group`, retrying connection errors; log a final failure, never raise.
+
+    Return whether the channel layer took the event.
+    """
+    for retry_delay in (*RETRY_DELAYS_S, None):
+        try:
+            await get_channel_layer().group_send(group, event)
+            return True
+        except CONNECTION_ERRORS:
+            if retry_delay is None:
+                logger.exception(
+                    "Event %r to group %s not sent after %d attempts",
+                    event.get("type"),
+                    group,
+                    len(RETRY_DELAYS_S) + 1,
+                )
+                return False
+            await asyncio.sleep(retry_delay)
+        except Exception:
+            logger.exception("Event %r to group %s not sent", event.get("type"), group)
+            return False
+    return False
+
+
+def _loop_to_send_on() -> asyncio.AbstractEventLoop | None:
+    loop = serving_loop.get()
+    if loop is not None and loop.is_running():
+        return loop
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class _Outbox:
+    """The sends handed to one event loop, delivered one after another by one task."""
+
+    def __init__(self):
+        self.pending: collections.deque[tuple[str, dict]] = collections.deque()
+        self.task: asyncio.Task | None = None
+
+    def put(self, group: str, event: dict) -> None:
+        self.pending.append((group, event))
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self.drain())
+
+    async def drain(self) -> None:
+        try:
+            while self.pending:
+                group, event = self.pending.popleft()
+                await deliver(group, event)
+        finally:
+            self.task = None
+
+
+_outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Outbox] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _hand_over(group: str, event: dict) -> None:
+    """Queue a send on the running loop (called on that loop)."""
+    loop = asyncio.get_running_loop()
+    outbox = _outboxes.get(loop)
+    if outbox is None:
+        outbox = _outboxes[loop] = _Outbox()
+    outbox.put(group, event)

@@ -1,7 +1,7 @@
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
-from accounts.models import User
 from notifications.models import Kind
 from notifications.services import notify
 
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--url", default=None, help="Local path the notification links to.")
 
     def handle(self, *args, text, usernames, url, **options):
-        users = User.objects.filter(is_active=True)
+        users = get_user_model().objects.filter(is_active=True)
         if usernames:
             users = users.filter(username__in=usernames)
             missing = set(usernames) - set(users.values_list("username", flat=True))

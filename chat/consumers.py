@@ -38,12 +38,30 @@ def _client_id(frame: dict) -> str:
     return value
 
 
-async def _call(function, **kwargs):
-    """Run a chat service or selector in a short database call; report rule errors as frames."""
-    try:
-        return await database_sync_to_async(function)(**kwargs)
-    except ChatError as error:
-        raise FrameError(error.code, str(error.message)) from None
+def _rules_as_frames(function):
+    """Return `function` as a database call whose chat rule errors are reported as frames."""
+    call = database_sync_to_async(function)
+
+    async def checked(**kwargs):
+        try:
+            return await call(**kwargs)
+        except ChatError as error:
+            raise FrameError(error.code, str(error.message)) from None
+
+    return checked
+
+
+# The socket's database calls: each one short hop to the database thread, returning plain values.
+_room_row = database_sync_to_async(selectors.room_row)
+_latest_messages = database_sync_to_async(selectors.latest_messages)
+_presence_enter = database_sync_to_async(services.presence_enter)
+_presence_refresh = database_sync_to_async(services.presence_refresh)
+_presence_leave = database_sync_to_async(services.presence_leave)
+_message_post = _rules_as_frames(services.message_post)
+_message_edit = _rules_as_frames(services.message_edit)
+_message_delete = _rules_as_frames(services.message_delete)
+_messages_before = _rules_as_frames(selectors.messages_before)
+_messages_after = _rules_as_frames(selectors.messages_after)
 
 
 class ChatConsumer(StudyScopedConsumer):
@@ -59,9 +77,7 @@ class ChatConsumer(StudyScopedConsumer):
             await super().dispatch(message)
 
     async def resolve_study_id(self) -> int | None:
-        room = await database_sync_to_async(selectors.room_row)(
-            self.scope["url_route"]["kwargs"]["room_id"]
-        )
+        room = await _room_row(self.scope["url_route"]["kwargs"]["room_id"])
         if room is None:
             return None
         self.room_id = room.id
@@ -78,7 +94,7 @@ class ChatConsumer(StudyScopedConsumer):
         return [*await super().groups_for_socket(), room_group(self.room_id)]
 
     async def opened(self) -> None:
-        online = await database_sync_to_async(services.presence_enter)(
+        online = await _presence_enter(
             room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
         )
         if online is None:
@@ -86,7 +102,7 @@ class ChatConsumer(StudyScopedConsumer):
             await self.room_closed()
             return
         self.present = True
-        messages = await database_sync_to_async(selectors.latest_messages)(room_id=self.room_id)
+        messages = await _latest_messages(room_id=self.room_id)
         self.online = online
         await self.send_json(
             {
@@ -103,7 +119,7 @@ class ChatConsumer(StudyScopedConsumer):
         """Refresh this socket's presence, and show changes nobody announced (a crashed process)."""
         while True:
             await asyncio.sleep(settings.CHAT_PRESENCE_REFRESH_S)
-            online = await database_sync_to_async(services.presence_refresh)(
+            online = await _presence_refresh(
                 room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
             )
             await self.show_presence(online)
@@ -131,9 +147,7 @@ class ChatConsumer(StudyScopedConsumer):
             self.heartbeat = None
         if self.present:
             self.present = False
-            online = await database_sync_to_async(services.presence_leave)(
-                room_id=self.room_id, channel_name=self.channel_name
-            )
+            online = await _presence_leave(room_id=self.room_id, channel_name=self.channel_name)
             await self.announce_presence(online)
         await super().disconnect(code)
 
@@ -146,8 +160,7 @@ class ChatConsumer(StudyScopedConsumer):
     async def handle_send(self, frame):
         client_id = _client_id(frame)
         try:
-            message, _new = await _call(
-                services.message_post,
+            message, _new = await _message_post(
                 room_id=self.room_id,
                 author=self.user,
                 body=frame.get("body"),
@@ -161,8 +174,7 @@ class ChatConsumer(StudyScopedConsumer):
         await self.send_json({"type": "chat.ack", "client_id": client_id, "message": message})
 
     async def handle_edit(self, frame):
-        await _call(
-            services.message_edit,
+        await _message_edit(
             room_id=self.room_id,
             message_id=int_field(frame, "id", minimum=1),
             by=self.user,
@@ -170,8 +182,7 @@ class ChatConsumer(StudyScopedConsumer):
         )
 
     async def handle_delete(self, frame):
-        await _call(
-            services.message_delete,
+        await _message_delete(
             room_id=self.room_id,
             message_id=int_field(frame, "id", minimum=1),
             by=self.user,
@@ -182,9 +193,7 @@ class ChatConsumer(StudyScopedConsumer):
         limit = frame.get("limit", selectors.HISTORY_PAGE_MAX)
         if type(limit) is not int or not 1 <= limit <= selectors.HISTORY_PAGE_MAX:
             raise FrameError("bad_frame", "'limit' must be an integer from 1 to 100.")
-        messages = await _call(
-            selectors.messages_before, room_id=self.room_id, before=before, limit=limit
-        )
+        messages = await _messages_before(room_id=self.room_id, before=before, limit=limit)
         await self.send_json(
             {
                 "type": "chat.history",
@@ -197,9 +206,7 @@ class ChatConsumer(StudyScopedConsumer):
     async def handle_resume(self, frame):
         after = int_field(frame, "after", minimum=0)
         while True:
-            messages = await _call(
-                selectors.messages_after, room_id=self.room_id, after=after, limit=BACKLOG_PAGE
-            )
+            messages = await _messages_after(room_id=self.room_id, after=after, limit=BACKLOG_PAGE)
             complete = len(messages) < BACKLOG_PAGE
             await self.send_json(
                 {"type": "chat.backlog", "after": after, "messages": messages, "complete": complete}

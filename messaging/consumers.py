@@ -43,7 +43,6 @@ def _resume(user, after: int, conversation_id: int | None) -> dict:
     }
 
 
-@database_sync_to_async
 def _visible_conversation(user, conversation_id: int):
     conversation = selectors.conversation_for_participant(
         user=user, conversation_id=conversation_id
@@ -54,8 +53,19 @@ def _visible_conversation(user, conversation_id: int):
 
 
 @database_sync_to_async
-def _mark_read(user, conversation, up_to: int) -> None:
+def _visible_conversation_id(user, conversation_id: int) -> int | None:
+    conversation = _visible_conversation(user, conversation_id)
+    return None if conversation is None else conversation.pk
+
+
+@database_sync_to_async
+def _mark_read(user, conversation_id: int, up_to: int) -> bool:
+    """Mark the conversation read up to a message; False when it is not the user's to read."""
+    conversation = _visible_conversation(user, conversation_id)
+    if conversation is None:
+        return False
     conversation_mark_read(user=user, conversation=conversation, up_to=up_to)
+    return True
 
 
 @database_sync_to_async
@@ -101,17 +111,20 @@ class MessagesConsumer(CohortConsumer):
             conversation_id = int_field(frame, "conversation", minimum=1)
         await self.send_json(await _resume(self.user, after, conversation_id))
 
-    async def conversation_named_by(self, frame):
-        conversation = await _visible_conversation(
+    async def conversation_named_by(self, frame) -> int:
+        """Return the id of the conversation the frame names, if the user may see it."""
+        conversation_id = await _visible_conversation_id(
             self.user, int_field(frame, "conversation", minimum=1)
         )
-        if conversation is None:
+        if conversation_id is None:
             raise FrameError("not_found", "No such conversation.")
-        return conversation
+        return conversation_id
 
     async def handle_mark_read(self, frame):
         up_to = int_field(frame, "up_to", minimum=1)
-        await _mark_read(self.user, await self.conversation_named_by(frame), up_to)
+        conversation_id = int_field(frame, "conversation", minimum=1)
+        if not await _mark_read(self.user, conversation_id, up_to):
+            raise FrameError("not_found", "No such conversation.")
 
     async def handle_delete(self, frame):
         try:
@@ -123,10 +136,10 @@ class MessagesConsumer(CohortConsumer):
         if frame.get("conversation") is None:
             await self.unfocus()
             return
-        conversation = await self.conversation_named_by(frame)
-        if self.focused not in (None, conversation.pk):
+        conversation_id = await self.conversation_named_by(frame)
+        if self.focused not in (None, conversation_id):
             await self.unfocus()
-        self.focused = conversation.pk
+        self.focused = conversation_id
         await self.record_focus()
 
     async def record_focus(self):

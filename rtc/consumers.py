@@ -24,6 +24,16 @@ MAX_MID_CHARS = 64
 MAX_UFRAG_CHARS = 256
 
 
+# The socket's database calls: each one short hop to the database thread, returning plain values.
+_call_join = database_sync_to_async(call_join)
+_call_leave = database_sync_to_async(call_leave)
+_call_peers = database_sync_to_async(call_peers)
+_ice_config_for = database_sync_to_async(ice_config_for)
+_participant_touch = database_sync_to_async(participant_touch)
+_participant_media_set = database_sync_to_async(participant_media_set)
+_peer_channel = database_sync_to_async(peer_channel)
+
+
 class RtcCloseCode(IntEnum):
     CALL_FULL = 4429
     # Not a refusal: the server lost this socket's seat (e.g. swept as stale); rejoin.
@@ -87,7 +97,7 @@ class CallConsumer(StudyScopedConsumer):
         if refusal is not None:
             return refusal
         try:
-            joined = await database_sync_to_async(call_join)(
+            joined = await _call_join(
                 study_id=self.study_id, user=self.user, channel_name=self.channel_name
             )
         except CallFull:
@@ -106,10 +116,8 @@ class CallConsumer(StudyScopedConsumer):
     async def opened(self):
         # Read after joining the call group: a peer joining meanwhile is in the list, or
         # announced by peer.joined, or both (clients de-duplicate by peer id).
-        peers = await database_sync_to_async(call_peers)(
-            study_id=self.study_id, exclude_peer_id=self.peer_id
-        )
-        ice = await database_sync_to_async(ice_config_for)(self.user.pk)
+        peers = await _call_peers(study_id=self.study_id, exclude_peer_id=self.peer_id)
+        ice = await _ice_config_for(self.user.pk)
         await self.send_json(
             {
                 "type": "call.joined",
@@ -125,7 +133,7 @@ class CallConsumer(StudyScopedConsumer):
     async def keep_seat(self):
         while True:
             await asyncio.sleep(settings.RTC_HEARTBEAT_SECONDS)
-            if not await database_sync_to_async(participant_touch)(peer_id=self.peer_id):
+            if not await _participant_touch(peer_id=self.peer_id):
                 await self.lost_seat()
                 return
 
@@ -141,7 +149,7 @@ class CallConsumer(StudyScopedConsumer):
             self.heartbeat = None
         if self.peer_id is not None:
             peer_id, self.peer_id = self.peer_id, None
-            await database_sync_to_async(call_leave)(study_id=self.study_id, peer_id=peer_id)
+            await _call_leave(study_id=self.study_id, peer_id=peer_id)
 
     async def disconnect(self, code):
         await self.leave_call()
@@ -170,9 +178,7 @@ class CallConsumer(StudyScopedConsumer):
             raise FrameError("bad_frame", "'to' must be a peer id.")
         channel = None
         if target != self.peer_id:
-            channel = await database_sync_to_async(peer_channel)(
-                study_id=self.study_id, peer_id=target
-            )
+            channel = await _peer_channel(study_id=self.study_id, peer_id=target)
         if channel is None:
             raise FrameError("unknown_peer", "No such peer in this call.")
         await self.channel_layer.send(
@@ -196,7 +202,7 @@ class CallConsumer(StudyScopedConsumer):
         media = {key: frame.get(key) for key in ("mic", "camera", "screen")}
         if not all(type(value) is bool for value in media.values()):
             raise FrameError("bad_frame", "'mic', 'camera' and 'screen' must be booleans.")
-        if self.peer_id is None or not await database_sync_to_async(participant_media_set)(
+        if self.peer_id is None or not await _participant_media_set(
             study_id=self.study_id, peer_id=self.peer_id, **media
         ):
             raise FrameError("not_in_call", "This socket is no longer in the call; reconnect.")

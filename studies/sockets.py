@@ -10,6 +10,8 @@ from realtime.consumers import CloseCode, CohortConsumer
 from realtime.groups import study_group
 from studies.selectors import Access, study_access
 
+_study_access = database_sync_to_async(study_access)
+
 
 class StudyScopedConsumer(CohortConsumer):
     study_id: int | None = None
@@ -26,9 +28,7 @@ class StudyScopedConsumer(CohortConsumer):
         self.study_id = await self.resolve_study_id()
         if self.study_id is None:
             return CloseCode.NOT_FOUND
-        self.access = await database_sync_to_async(study_access)(
-            study_id=self.study_id, user_id=self.user.pk
-        )
+        self.access = await _study_access(study_id=self.study_id, user_id=self.user.pk)
         if self.access is Access.NO_STUDY:
             return CloseCode.NOT_FOUND
         if not self.access.is_member:

@@ -206,10 +206,10 @@ async def test_a_crashing_handler_leaves_no_seat_behind(monkeypatch, study, alic
     bob_socket, bob_joined = await open_call(study, bob)
     await skip_joins(alice_socket, 1)
 
-    def broken(**kwargs):
+    async def broken(**kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr("rtc.consumers.peer_channel", broken)
+    monkeypatch.setattr("rtc.consumers._peer_channel", broken)
     await bob_socket.send_json_to({"type": "offer", "to": "someone", "sdp": "v=0"})
     with pytest.raises(RuntimeError):
         await bob_socket.receive_output(timeout=3)

@@ -9,6 +9,9 @@ socket (recorded by `ServingLoopMiddleware`), so the database thread never waits
 one task per loop delivers the sends in the order they were handed over. Elsewhere
 (management commands, plain sync tests) `send` delivers before it returns.
 Connection errors are retried with a short backoff; what still fails is logged.
+
+Async consumer code (typing, presence, a socket's own hints) awaits
+`self.channel_layer.group_send` itself: it already runs on the loop and holds no database thread.
 """
 
 import asyncio

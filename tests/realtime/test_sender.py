@@ -73,6 +73,24 @@ async def test_a_rolled_back_transaction_sends_nothing():
     assert await receive(channel) == {"type": "probe.event", "n": 2}
 
 
+@database_sync_to_async
+def commit_a_broken_hook_then_a_send() -> None:
+    def broken():
+        raise RuntimeError("hook broke")
+
+    with transaction.atomic():
+        sender.after_commit(broken)
+        sender.send_on_commit("probe", {"type": "probe.event"})
+
+
+async def test_a_hook_that_raises_is_logged_and_the_next_still_runs(caplog):
+    channel = await listen("probe")
+    await commit_a_broken_hook_then_a_send()
+    assert await receive(channel) == {"type": "probe.event"}
+    (failed,) = [r for r in caplog.records if r.name == "realtime.sender"]
+    assert failed.exc_info[0] is RuntimeError and "broken" in failed.getMessage()
+
+
 async def test_a_failing_send_stops_no_other_hook_and_the_request_succeeds(
     faulty_layer, make_user, caplog
 ):

@@ -12,7 +12,6 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from board import selectors, services
-from board.access import members_only
 from board.errors import BoardError
 from board.forms import AttachmentsForm, CommentForm, PostForm, SearchForm, TaskForm
 from board.models import Attachment, Comment, Post, Task
@@ -25,6 +24,7 @@ from board.uploads import (
     upload_too_large_message,
 )
 from markup.markdown import render_markdown
+from studies.access import members_only
 from studies.models import Study
 from studies.selectors import Access
 

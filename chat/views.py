@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,25 +11,16 @@ from chat.errors import ChatError, NotAllowed
 from chat.forms import RoomOpenForm
 from chat.models import Room
 from chat.services import room_close, room_open
+from studies.access import member_access, members_only
 from studies.models import Study
-from studies.selectors import Access, study_access
+from studies.selectors import Access
 
 
-def _member_access(study_id: int, user) -> Access:
-    access = study_access(study_id=study_id, user_id=user.pk)
-    if access is Access.NO_STUDY:
-        raise Http404
-    if not access.is_member:
-        raise PermissionDenied
-    return access
-
-
-@login_required
 @require_http_methods(["GET", "POST"])
-def study_rooms(request, study_id: int):
+@members_only
+def study_rooms(request, study_id: int, *, access: Access):
     """List a study's rooms; POST opens one."""
     study = get_object_or_404(Study, pk=study_id)
-    _member_access(study.pk, request.user)
     form = RoomOpenForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -62,7 +52,7 @@ def study_rooms(request, study_id: int):
 @require_http_methods(["GET"])
 def room_detail(request, room_id: int):
     room = get_object_or_404(Room.objects.select_related("study", "creator"), pk=room_id)
-    _member_access(room.study_id, request.user)
+    member_access(request.user, room.study_id)
     context = {
         "room": room,
         "study": room.study,
@@ -84,7 +74,7 @@ def room_detail(request, room_id: int):
 @require_POST
 def room_close_view(request, room_id: int):
     room = get_object_or_404(Room, pk=room_id)
-    _member_access(room.study_id, request.user)
+    member_access(request.user, room.study_id)
     try:
         room_close(room=room, by=request.user)
     except NotAllowed:

@@ -2,23 +2,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from config.redirects import redirect_to_next
 from notifications.models import Notification
 from notifications.selectors import notifications_for, unread_count_for
 from notifications.services import notification_mark_read, notifications_mark_all_read
 
 PAGE_SIZE = 20
-
-
-def _back(request):
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("notifications:list")
 
 
 def _mark_read_or_404(user, notification_id: int) -> Notification:
@@ -42,7 +33,7 @@ def notification_list(request):
 @login_required
 def notification_read(request, notification_id: int):
     _mark_read_or_404(request.user, notification_id)
-    return _back(request)
+    return redirect_to_next(request, "notifications:list")
 
 
 @require_POST
@@ -56,4 +47,4 @@ def notification_open(request, notification_id: int):
 @login_required
 def notifications_read_all(request):
     notifications_mark_all_read(user=request.user)
-    return _back(request)
+    return redirect_to_next(request, "notifications:list")

@@ -1,6 +1,7 @@
 // A chat room page: live messages over /ws/chat/<room_id>/ (frames in docs/protocol.md).
 // Messages are kept by sequence number, so every one is shown once, in order, whatever
 // mix of state, live, backlog and history frames brought it.
+import { newClientId } from "./client_id.js";
 import { ReconnectingSocket, State } from "./socket.js";
 
 const root = document.querySelector("[data-chat-room]");
@@ -43,12 +44,6 @@ const STATE_LABELS = {
   [State.REFUSED]: gettext("Disconnected"),
   [State.CLOSED]: gettext("Disconnected"),
 };
-
-function newClientId() {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function showError(text) {
   errorLine.textContent = text;

@@ -1,5 +1,6 @@
 // The conversation page: live messages, "seen", delete, older messages on scroll.
 // Without JavaScript the page works through its forms; this module takes them over.
+import { newClientId } from "./client_id.js";
 
 const FOCUS_REFRESH_MS = 20000;
 const NEAR_TOP_PX = 40;
@@ -12,11 +13,6 @@ function formatTime(iso) {
   } catch {
     return new Date(iso).toLocaleString(undefined, options);
   }
-}
-
-function newClientId() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  return `${Date.now()}-${Math.random().toString(16).slice(2)}`;
 }
 
 export function mountConversation(root, socket) {

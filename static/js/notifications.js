@@ -1,16 +1,10 @@
 // The bell in the page header: a live unread badge and a toast for each new notification.
+import { showUnread } from "./badge.js";
 import { ReconnectingSocket } from "./socket.js";
 
 const TOAST_MS = 8000;
 const badge = document.querySelector("[data-unread-badge]");
 const toasts = document.querySelector("[data-toasts]");
-
-function showUnread(count) {
-  if (!badge) return;
-  badge.textContent = count > 99 ? "99+" : String(count);
-  badge.classList.toggle("hidden", count === 0);
-  document.body.dataset.unreadNotifications = String(count);
-}
 
 function isLocalPath(url) {
   return typeof url === "string" && url.startsWith("/") && !url.startsWith("//");
@@ -32,10 +26,10 @@ new ReconnectingSocket("/ws/notifications/", {
     switch (frame.type) {
       case "notifications.state":
       case "notifications.read":
-        showUnread(frame.unread);
+        showUnread(badge, frame.unread, "unreadNotifications");
         break;
       case "notification.new":
-        showUnread(frame.unread);
+        showUnread(badge, frame.unread, "unreadNotifications");
         showToast(frame.notification);
         break;
       default:

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "messaging",
     "rtc",
     "chat",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -3,8 +3,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from board.demo import DEMO_STUDY_TITLE
 from board.models import Attachment, Comment, Post, Task
+from demo.board import DEMO_STUDY_TITLE
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from accounts.management.commands.seed_demo import DEMO_PASSWORD
 from accounts.models import User
+from demo.management.commands.seed_demo import DEMO_PASSWORD
 from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db

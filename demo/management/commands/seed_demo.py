@@ -3,10 +3,10 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import user_create
-from board.demo import seed_board
-from chat.demo import seed_chat
-from messaging.demo import seed_messaging
-from studies.demo import seed_studies
+from demo.board import seed_board
+from demo.chat import seed_chat
+from demo.messaging import seed_messaging
+from demo.studies import seed_studies
 
 DEMO_PASSWORD = "cohort-demo-2026"
 DEMO_USERS = [

@@ -1,19 +1,19 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.redirects import redirect_to_next
 from markup.markdown import render_markdown
 from studies import services
+from studies.access import members_only
 from studies.calendar import calendar_token, calendar_token_valid, study_calendar
 from studies.errors import StudyError
 from studies.forms import (
@@ -31,7 +31,6 @@ from studies.selectors import (
     bookmarked_studies,
     explore_studies,
     my_studies,
-    study_access,
     study_page,
 )
 from studies.services import TRANSITIONS
@@ -41,14 +40,8 @@ PAGE_SIZE = 12
 POPULAR_TAGS = 15
 
 
-def _study_for(request, study_id: int, *, owner: bool = False) -> Study:
-    """Return the study when the user is a member (or its owner); 404 or 403 otherwise."""
-    access = study_access(study_id=study_id, user_id=request.user.pk)
-    if access is Access.NO_STUDY:
-        raise Http404
-    if not access.is_member or (owner and access is not Access.OWNER):
-        raise PermissionDenied
-    return Study.objects.get(pk=study_id)
+def _study(study_id: int) -> Study:
+    return get_object_or_404(Study, pk=study_id)
 
 
 def _first_error(form) -> str:
@@ -175,7 +168,7 @@ def withdraw(request, study_id: int):
 
 
 def _decide(request, study_id: int, request_id: int, *, accept: bool):
-    study = _study_for(request, study_id, owner=True)
+    study = _study(study_id)
     join_request = get_object_or_404(JoinRequest, pk=request_id, study=study)
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -202,21 +195,21 @@ def _decide(request, study_id: int, request_id: int, *, accept: bool):
 
 
 @require_POST
-@login_required
-def accept(request, study_id: int, request_id: int):
+@members_only(owner=True)
+def accept(request, study_id: int, request_id: int, *, access: Access):
     return _decide(request, study_id, request_id, accept=True)
 
 
 @require_POST
-@login_required
-def reject(request, study_id: int, request_id: int):
+@members_only(owner=True)
+def reject(request, study_id: int, request_id: int, *, access: Access):
     return _decide(request, study_id, request_id, accept=False)
 
 
 @require_POST
-@login_required
-def change_status(request, study_id: int):
-    study = _study_for(request, study_id, owner=True)
+@members_only(owner=True)
+def change_status(request, study_id: int, *, access: Access):
+    study = _study(study_id)
     form = StatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -231,9 +224,9 @@ def change_status(request, study_id: int):
 
 
 @require_POST
-@login_required
-def leave(request, study_id: int):
-    study = _study_for(request, study_id)
+@members_only
+def leave(request, study_id: int, *, access: Access):
+    study = _study(study_id)
     if _run(
         request,
         lambda: services.member_leave(study=study, user=request.user),
@@ -244,9 +237,9 @@ def leave(request, study_id: int):
 
 
 @require_POST
-@login_required
-def remove_member(request, study_id: int, user_id: int):
-    study = _study_for(request, study_id, owner=True)
+@members_only(owner=True)
+def remove_member(request, study_id: int, user_id: int, *, access: Access):
+    study = _study(study_id)
     member = get_object_or_404(User, pk=user_id)
     _run(
         request,
@@ -257,9 +250,9 @@ def remove_member(request, study_id: int, user_id: int):
 
 
 @require_POST
-@login_required
-def transfer(request, study_id: int):
-    study = _study_for(request, study_id, owner=True)
+@members_only(owner=True)
+def transfer(request, study_id: int, *, access: Access):
+    study = _study(study_id)
     form = TransferForm(request.POST)
     if not form.is_valid():
         messages.error(request, _first_error(form))
@@ -273,9 +266,9 @@ def transfer(request, study_id: int):
     return _back_to(study)
 
 
-@login_required
-def delete(request, study_id: int):
-    study = _study_for(request, study_id, owner=True)
+@members_only(owner=True)
+def delete(request, study_id: int, *, access: Access):
+    study = _study(study_id)
     if request.method == "POST" and _run(
         request,
         lambda: services.study_delete(study=study, by=request.user),
@@ -286,9 +279,9 @@ def delete(request, study_id: int):
 
 
 @require_POST
-@login_required
-def review(request, study_id: int, user_id: int):
-    study = _study_for(request, study_id)
+@members_only
+def review(request, study_id: int, user_id: int, *, access: Access):
+    study = _study(study_id)
     reviewee = get_object_or_404(User, pk=user_id)
     form = ReviewForm(request.POST)
     if not form.is_valid():
@@ -316,12 +309,7 @@ def bookmark(request, study_id: int):
         services.bookmark_remove(study=study, user=request.user)
     else:
         services.bookmark_add(study=study, user=request.user)
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return _back_to(study)
+    return redirect_to_next(request, study)
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from chat import selectors, services
-from chat.errors import ChatError
+from chat.errors import ChatError, TooManyMessages
 from chat.models import Message
 from chat.payloads import user_payload
 from chat.selectors import Online
@@ -45,6 +45,8 @@ def _rules_as_frames(function):
     async def checked(**kwargs):
         try:
             return await call(**kwargs)
+        except TooManyMessages:
+            raise
         except ChatError as error:
             raise FrameError(error.code, str(error.message)) from None
 
@@ -166,9 +168,12 @@ class ChatConsumer(StudyScopedConsumer):
                 body=frame.get("body"),
                 client_id=client_id,
             )
-        except services.RateLimited as limited:
+        except TooManyMessages as limited:
             await self.send_error(
-                "rate_limited", str(limited), frame.get("ref"), retry_after=limited.retry_after
+                limited.code,
+                str(limited.message),
+                frame.get("ref"),
+                retry_after=limited.retry_after,
             )
             return
         await self.send_json({"type": "chat.ack", "client_id": client_id, "message": message})

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from config.errors import RuleBroken
+from config.errors import RateLimited, RuleBroken
 
 
 class ChatError(RuleBroken):
@@ -36,3 +36,10 @@ class MessageNotFound(ChatError):
 class BadBody(ChatError):
     code = "bad_body"
     message = _("A message is 1 to 4000 characters long.")
+
+
+class TooManyMessages(RateLimited, ChatError):
+    def __init__(self, retry_after: float):
+        super().__init__(
+            retry_after, _("Too many messages; retry in %(seconds)s s.") % {"seconds": retry_after}
+        )

@@ -15,11 +15,12 @@ from chat.errors import (
     NotAllowed,
     RoomClosed,
     RoomLimitReached,
+    TooManyMessages,
 )
-from chat.flood import flood_admit
 from chat.models import Category, Message, Presence, Room
 from chat.payloads import message_payload
 from chat.selectors import Online, can_close, online_snapshot, online_user_ids
+from config.ratelimit import RateLimit
 from notifications.models import Kind
 from notifications.services import notify
 from studies.models import Membership, Study
@@ -28,10 +29,12 @@ from studies.selectors import Access, study_access
 MENTION = re.compile(r"(?<![\w@])@([\w.@+-]{1,150})")
 
 
-class RateLimited(Exception):
-    def __init__(self, retry_after: float):
-        super().__init__(f"Too many messages; retry in {retry_after} s.")
-        self.retry_after = retry_after
+# At most CHAT_FLOOD_LIMIT messages per user per room in any CHAT_FLOOD_WINDOW_S seconds.
+FLOOD = RateLimit(
+    "chat.flood",
+    limit=lambda: settings.CHAT_FLOOD_LIMIT,
+    window_s=lambda: settings.CHAT_FLOOD_WINDOW_S,
+)
 
 
 def clean_body(body) -> str:
@@ -115,9 +118,9 @@ def message_post(*, room_id: int, author, body, client_id: str) -> tuple[dict, b
     existing = _existing(room_id=room_id, author=author, client_id=client_id)
     if existing is not None:
         return message_payload(existing, author), False
-    retry_after = flood_admit(room_id=room_id, user_id=author.pk)
+    retry_after = FLOOD.hit(f"{room_id}.{author.pk}")
     if retry_after is not None:
-        raise RateLimited(retry_after)
+        raise TooManyMessages(retry_after)
     try:
         with transaction.atomic():
             seq, study_id = _next_seq(room_id=room_id, user_id=author.pk)

@@ -3,7 +3,7 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from messaging import presence, selectors
-from messaging.errors import MessagingError, RateLimited
+from messaging.errors import MessagingError, TooManyMessages
 from messaging.payloads import message_payload
 from messaging.services import conversation_mark_read, message_delete, message_send
 from realtime.consumers import CohortConsumer, FrameError
@@ -43,25 +43,16 @@ def _resume(user, after: int, conversation_id: int | None) -> dict:
     }
 
 
-def _visible_conversation(user, conversation_id: int):
-    conversation = selectors.conversation_for_participant(
-        user=user, conversation_id=conversation_id
-    )
-    if conversation is None or selectors.is_unavailable_to(conversation, user):
-        return None
-    return conversation
-
-
 @database_sync_to_async
 def _visible_conversation_id(user, conversation_id: int) -> int | None:
-    conversation = _visible_conversation(user, conversation_id)
+    conversation = selectors.available_conversation_for(user=user, conversation_id=conversation_id)
     return None if conversation is None else conversation.pk
 
 
 @database_sync_to_async
 def _mark_read(user, conversation_id: int, up_to: int) -> bool:
     """Mark the conversation read up to a message; False when it is not the user's to read."""
-    conversation = _visible_conversation(user, conversation_id)
+    conversation = selectors.available_conversation_for(user=user, conversation_id=conversation_id)
     if conversation is None:
         return False
     conversation_mark_read(user=user, conversation=conversation, up_to=up_to)
@@ -91,16 +82,16 @@ class MessagesConsumer(CohortConsumer):
     async def handle_send(self, frame):
         try:
             payload = await _send(self.user, frame)
-        except RateLimited as limited:
+        except TooManyMessages as limited:
             await self.send_error(
                 limited.code,
-                str(limited.detail),
+                str(limited.message),
                 frame.get("ref"),
                 retry_after=limited.retry_after,
             )
             return
         except MessagingError as error:
-            raise FrameError(error.code, str(error.detail)) from None
+            raise FrameError(error.code, str(error.message)) from None
         # Echoed to this socket at once; the sender's other tabs learn of it from message.new.
         await self.send_json({"type": "message.sent", "message": payload})
 
@@ -130,7 +121,7 @@ class MessagesConsumer(CohortConsumer):
         try:
             await _delete(self.user, int_field(frame, "message", minimum=1))
         except MessagingError as error:
-            raise FrameError(error.code, str(error.detail)) from None
+            raise FrameError(error.code, str(error.message)) from None
 
     async def handle_focus(self, frame):
         if frame.get("conversation") is None:

@@ -1,11 +1,16 @@
 """Which conversation pages a user has open, kept in the cache with an expiry.
 
 A socket showing a conversation records it and refreshes the record while the page stays
-open; a process that dies leaves a record that simply expires.
+open; a process that dies leaves a record that simply expires. The record holds the moment
+it expires too, read on the module's `clock`, so tests move time instead of sleeping.
 """
+
+import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+clock = time.time
 
 
 def _key(user_id: int, conversation_id: int) -> str:
@@ -13,7 +18,8 @@ def _key(user_id: int, conversation_id: int) -> str:
 
 
 def conversation_open_mark(*, user_id: int, conversation_id: int) -> None:
-    cache.set(_key(user_id, conversation_id), 1, timeout=settings.MESSAGING_FOCUS_TTL_S)
+    ttl = settings.MESSAGING_FOCUS_TTL_S
+    cache.set(_key(user_id, conversation_id), clock() + ttl, timeout=ttl)
 
 
 def conversation_open_clear(*, user_id: int, conversation_id: int) -> None:
@@ -21,4 +27,5 @@ def conversation_open_clear(*, user_id: int, conversation_id: int) -> None:
 
 
 def conversation_is_open(*, user_id: int, conversation_id: int) -> bool:
-    return cache.get(_key(user_id, conversation_id)) is not None
+    expires_at = cache.get(_key(user_id, conversation_id))
+    return expires_at is not None and clock() < expires_at

@@ -69,9 +69,23 @@ def conversation_for_participant(*, user, conversation_id: int) -> Conversation 
     )
 
 
+def may_message(*, sender_id: int, recipient: User) -> bool:
+    """Return whether the sender may write to the recipient: active, and no block either way."""
+    return recipient.is_active and not is_blocked_either_way(sender_id, recipient.pk)
+
+
 def is_unavailable_to(conversation: Conversation, user) -> bool:
+    """Return whether the other side blocked the user or left (the blocker still sees it)."""
     other = conversation.other(user)
     return not other.is_active or has_blocked(blocker_id=other.pk, blocked_id=user.pk)
+
+
+def available_conversation_for(*, user, conversation_id: int) -> Conversation | None:
+    """Return the user's conversation, or None when it is not theirs or is unavailable to them."""
+    conversation = conversation_for_participant(user=user, conversation_id=conversation_id)
+    if conversation is None or is_unavailable_to(conversation, user):
+        return None
+    return conversation
 
 
 def _unread_messages(user) -> QuerySet[Message]:

@@ -1,5 +1,6 @@
 """Every write of the messaging app; events go out only once the transaction commits."""
 
+import math
 from functools import partial
 
 from django.conf import settings
@@ -9,14 +10,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from messaging import presence, ratelimit, selectors
+from config.ratelimit import RateLimit
+from messaging import presence, selectors
 from messaging.errors import (
     CannotMessageSelf,
     InvalidMessage,
     MessageNotFound,
-    RateLimited,
     RecipientNotFound,
     RecipientUnavailable,
+    TooManyMessages,
 )
 from messaging.models import (
     BODY_MAX_LENGTH,
@@ -33,6 +35,12 @@ from notifications.services import notify
 from realtime.sender import after_commit
 
 PREVIEW_LENGTH = 80
+# At most MESSAGING_RATE_LIMIT messages per sender in any MESSAGING_RATE_WINDOW_S seconds.
+SEND_LIMIT = RateLimit(
+    "dm.send",
+    limit=lambda: settings.MESSAGING_RATE_LIMIT,
+    window_s=lambda: settings.MESSAGING_RATE_WINDOW_S,
+)
 
 
 def conversation_get_or_create(*, user, other) -> Conversation:
@@ -80,7 +88,7 @@ def _recipient(sender, recipient_id) -> User:
     recipient = User.objects.filter(pk=recipient_id).first()
     if recipient is None:
         raise RecipientNotFound()
-    if not recipient.is_active or selectors.is_blocked_either_way(sender.pk, recipient.pk):
+    if not selectors.may_message(sender_id=sender.pk, recipient=recipient):
         raise RecipientUnavailable()
     return recipient
 
@@ -126,14 +134,10 @@ def message_send(*, sender, recipient_id, body, client_id) -> tuple[Message, boo
     existing = Message.objects.filter(sender=sender, client_id=client_id).first()
     if existing is not None:
         return existing, False
-    retry_after = ratelimit.hit(
-        scope="dm.send",
-        key=str(sender.pk),
-        limit=settings.MESSAGING_RATE_LIMIT,
-        window_s=settings.MESSAGING_RATE_WINDOW_S,
-    )
-    if retry_after:
-        raise RateLimited(retry_after)
+    retry_after = SEND_LIMIT.hit(str(sender.pk))
+    if retry_after is not None:
+        # Whole seconds, as the Retry-After header of the page has them.
+        raise TooManyMessages(math.ceil(retry_after))
     conversation = conversation_get_or_create(user=sender, other=recipient)
     try:
         with transaction.atomic():

@@ -5,12 +5,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from config.redirects import redirect_to_next
 from messaging import selectors
-from messaging.errors import CannotMessageSelf, MessageNotFound, MessagingError, RateLimited
+from messaging.errors import CannotMessageSelf, MessageNotFound, MessagingError, TooManyMessages
 from messaging.forms import MessageForm
 from messaging.models import Conversation
 from messaging.payloads import message_payload
@@ -26,10 +26,16 @@ from messaging.services import (
 INBOX_PAGE_SIZE = 20
 
 
-def _participant_or_404(user, conversation_id: int) -> Conversation:
-    conversation = selectors.conversation_for_participant(
-        user=user, conversation_id=conversation_id
-    )
+def _participant_or_404(user, conversation_id: int, *, available: bool = False) -> Conversation:
+    """Return the user's conversation (with `available`, only if it is not unavailable to them)."""
+    if available:
+        conversation = selectors.available_conversation_for(
+            user=user, conversation_id=conversation_id
+        )
+    else:
+        conversation = selectors.conversation_for_participant(
+            user=user, conversation_id=conversation_id
+        )
     if conversation is None:
         raise Http404("No such conversation.")
     return conversation
@@ -91,9 +97,7 @@ def conversation_detail(request, conversation_id: int):
 @login_required
 def conversation_history(request, conversation_id: int):
     """Return older messages as JSON, for loading them on scroll."""
-    conversation = _participant_or_404(request.user, conversation_id)
-    if selectors.is_unavailable_to(conversation, request.user):
-        raise Http404("No such conversation.")
+    conversation = _participant_or_404(request.user, conversation_id, available=True)
     history, more = selectors.messages_before(conversation=conversation, before=_before(request))
     return JsonResponse({"messages": [message_payload(m) for m in history], "more": more})
 
@@ -105,7 +109,7 @@ def conversation_start(request, username: str):
     try:
         conversation = conversation_get_or_create(user=request.user, other=other)
     except CannotMessageSelf as error:
-        messages.error(request, str(error.detail))
+        messages.error(request, str(error.message))
         return redirect(other)
     return redirect("messaging:conversation", conversation.pk)
 
@@ -125,10 +129,10 @@ def message_create(request, conversation_id: int):
             client_id=form.cleaned_data["client_id"],
         )
     except MessagingError as error:
-        form.add_error("body", str(error.detail))
-        status = 429 if isinstance(error, RateLimited) else 400
+        form.add_error("body", str(error.message))
+        status = 429 if isinstance(error, TooManyMessages) else 400
         response = _render_conversation(request, conversation, form, status=status)
-        if isinstance(error, RateLimited):
+        if isinstance(error, TooManyMessages):
             response["Retry-After"] = str(error.retry_after)
         return response
     # Answering means having read what came before.
@@ -152,20 +156,9 @@ def message_remove(request, conversation_id: int, message_id: int):
 @require_POST
 @login_required
 def conversation_read(request, conversation_id: int):
-    conversation = _participant_or_404(request.user, conversation_id)
-    if selectors.is_unavailable_to(conversation, request.user):
-        raise Http404("No such conversation.")
+    conversation = _participant_or_404(request.user, conversation_id, available=True)
     conversation_mark_read(user=request.user, conversation=conversation)
     return redirect("messaging:conversation", conversation.pk)
-
-
-def _back_to(request, fallback):
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
 
 
 @require_POST
@@ -175,10 +168,10 @@ def block(request, username: str):
     try:
         block_create(blocker=request.user, blocked=other)
     except CannotMessageSelf as error:
-        messages.error(request, str(error.detail))
-        return _back_to(request, other)
+        messages.error(request, str(error.message))
+        return redirect_to_next(request, other)
     messages.success(request, _("You blocked %(name)s.") % {"name": other.name})
-    return _back_to(request, other)
+    return redirect_to_next(request, other)
 
 
 @require_POST
@@ -187,4 +180,4 @@ def unblock(request, username: str):
     other = _person_or_404(username)
     block_delete(blocker=request.user, blocked=other)
     messages.success(request, _("You unblocked %(name)s.") % {"name": other.name})
-    return _back_to(request, other)
+    return redirect_to_next(request, other)

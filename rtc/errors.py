@@ -1,12 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
+from config.errors import RuleBroken
 
-class CallError(Exception):
-    message = _("This cannot be done.")
 
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
-        self.message = message or self.message
+class CallError(RuleBroken):
+    """A call rule the request breaks."""
 
 
 class CallFull(CallError):

@@ -8,10 +8,10 @@ from django.db import IntegrityError, connection
 from django.test import override_settings
 
 from chat import selectors
-from chat.errors import BadBody, MessageNotFound, NotAllowed, RoomClosed
+from chat.errors import BadBody, MessageNotFound, NotAllowed, RoomClosed, TooManyMessages
 from chat.models import Category, Message
 from chat.services import (
-    RateLimited,
+    FLOOD,
     message_delete,
     message_edit,
     message_post,
@@ -20,6 +20,7 @@ from chat.services import (
 )
 from notifications.models import Kind, Notification
 from tests.chat.factories import join, make_room, make_study
+from tests.clock import Clock
 
 pytestmark = pytest.mark.django_db
 
@@ -96,15 +97,22 @@ def test_the_database_refuses_a_duplicate_sequence_number(room, alice):
 
 
 @override_settings(CHAT_FLOOD_LIMIT=5)
-def test_flood_control_refuses_beyond_the_limit_and_stores_nothing(room, alice, bob):
+def test_flood_control_refuses_beyond_the_limit_and_stores_nothing(room, alice, bob, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(FLOOD, "clock", clock)
     for _ in range(5):
         post(room, alice)
-    with pytest.raises(RateLimited) as refused:
+    clock.now += 4
+    with pytest.raises(TooManyMessages) as refused:
         post(room, alice)
-    assert 0 < refused.value.retry_after <= 10
+    assert refused.value.retry_after == 6
+    assert refused.value.code == "rate_limited"
     assert Message.objects.filter(author=alice).count() == 5
     # Per user: bob is not slowed down by alice.
     post(room, bob)
+    # Ten seconds after the first five, the window has room again.
+    clock.now += 6
+    post(room, alice)
 
 
 @override_settings(CHAT_FLOOD_LIMIT=1000)

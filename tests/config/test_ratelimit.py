@@ -6,14 +6,7 @@ import pytest
 from django.db import connection
 
 from config.ratelimit import RateLimit
-
-
-class Clock:
-    def __init__(self, now: float = 1_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import Clock
 
 
 @pytest.fixture

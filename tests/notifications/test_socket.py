@@ -4,10 +4,12 @@ import asyncio
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from notifications.models import Kind, Notification
 from notifications.services import notification_mark_read, notifications_mark_all_read, notify
 from realtime.consumers import CloseCode
+from realtime.groups import user_group
 from tests.conftest import communicator, session_key_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -171,19 +173,34 @@ async def test_a_client_that_keeps_sending_bad_frames_is_closed_with_4400(alice)
     await socket.disconnect()
 
 
+class RejoinWatchingLayer(InMemoryChannelLayer):
+    """The in-memory layer, telling a test when a channel joins the `watching` group again."""
+
+    watching: str | None = None
+
+    async def group_add(self, group, channel):
+        await super().group_add(group, channel)
+        if group == self.watching:
+            self.rejoined.set()
+
+
 @pytest.mark.embedded
 async def test_open_sockets_rejoin_their_groups_before_the_layer_expires_them(alice, settings):
     # Groups expire in the embedded default's in-memory layer (and the classic Redis layer); the
     # served pub/sub layer keeps them as long as the socket lives.
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
-            "CONFIG": {"group_expiry": 2},
+            "BACKEND": f"{__name__}.RejoinWatchingLayer",
+            "CONFIG": {"group_expiry": 1},
         }
     }
     socket, _ = await connected(alice)
-    # Past the expiry the socket would have silently dropped out of `user.<id>` without a refresh.
-    await asyncio.sleep(3)
+    layer = get_channel_layer()
+    group = user_group(alice.pk)
+    # Joined long ago: past the expiry, the socket drops out of `user.<id>` unless it rejoins.
+    layer.groups[group] = dict.fromkeys(layer.groups[group], 1.0)
+    layer.rejoined, layer.watching = asyncio.Event(), group
+    await asyncio.wait_for(layer.rejoined.wait(), timeout=5)
     await mark_everything_read(alice)
     assert (await socket.receive_json_from(timeout=2))["type"] == "notifications.read"
     await socket.disconnect()

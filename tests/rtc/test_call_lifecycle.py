@@ -166,7 +166,10 @@ async def test_an_open_socket_keeps_its_seat_fresh(settings, study, alice):
     settings.RTC_HEARTBEAT_SECONDS = 0.2
     socket, joined = await open_call(study, alice)
     first = await seen_at(joined["peer_id"])
-    await asyncio.sleep(0.6)
+    # Wait for the heartbeat's write itself, watching the row (a dead heartbeat times out).
+    async with asyncio.timeout(5):
+        while await seen_at(joined["peer_id"]) == first:
+            await asyncio.sleep(0.05)
     assert await seen_at(joined["peer_id"]) > first
     await socket.disconnect()
 

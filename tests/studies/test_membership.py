@@ -8,7 +8,7 @@ from notifications.models import Kind, Notification
 from realtime.groups import study_group
 from studies import services
 from studies.errors import BadTransition, NotAllowed
-from studies.models import Membership, Study
+from studies.models import JoinRequest, Membership, Study
 from tests.studies.conftest import client_for, future, join, make_study
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +48,12 @@ def test_status_cannot_skip_or_go_back_from_completed(study, bob, path, to):
 def test_recruitment_reopens_while_in_progress_when_seats_are_free(study, bob, alice):
     services.study_status_change(study=study, to=Study.Status.IN_PROGRESS, by=bob)
     services.study_status_change(study=study, to=Study.Status.RECRUITING, by=bob)
-    services.join_request_create(study=study, user=alice)
+    study.refresh_from_db()
+    assert study.status == Study.Status.RECRUITING
+    request = services.join_request_create(study=study, user=alice)
+    assert list(JoinRequest.objects.filter(study=study, status=JoinRequest.Status.PENDING)) == [
+        request
+    ]
 
 
 def test_recruitment_does_not_reopen_when_full_or_past_the_deadline(bob, carol, alice):

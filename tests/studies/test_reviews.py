@@ -54,7 +54,14 @@ def test_no_reviews_while_recruiting(member_study, bob, carol):
 
 def test_reviews_stay_open_once_completed(running, bob, carol):
     services.study_status_change(study=running, to=Study.Status.COMPLETED, by=bob)
-    services.review_create(study=running, reviewer=bob, reviewee=carol, score=5)
+    review = services.review_create(study=running, reviewer=bob, reviewee=carol, score=5)
+    assert Review.objects.get() == review
+    assert (review.study, review.reviewer, review.reviewee, review.score) == (
+        running,
+        bob,
+        carol,
+        5,
+    )
 
 
 def test_nobody_reviews_themself(running, carol):

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.core.cache import cache
 
 from chat import selectors, services
-from chat.errors import ChatError, TooManyMessages
 from chat.models import Message
 from chat.payloads import user_payload
 from chat.selectors import Online
@@ -38,32 +37,18 @@ def _client_id(frame: dict) -> str:
     return value
 
 
-def _rules_as_frames(function):
-    """Return `function` as a database call whose chat rule errors are reported as frames."""
-    call = database_sync_to_async(function)
-
-    async def checked(**kwargs):
-        try:
-            return await call(**kwargs)
-        except TooManyMessages:
-            raise
-        except ChatError as error:
-            raise FrameError(error.code, str(error.message)) from None
-
-    return checked
-
-
 # The socket's database calls: each one short hop to the database thread, returning plain values.
+# A chat rule they break (ChatError) reaches the consumer base, which answers with an error frame.
 _room_row = database_sync_to_async(selectors.room_row)
 _latest_messages = database_sync_to_async(selectors.latest_messages)
 _presence_enter = database_sync_to_async(services.presence_enter)
 _presence_refresh = database_sync_to_async(services.presence_refresh)
 _presence_leave = database_sync_to_async(services.presence_leave)
-_message_post = _rules_as_frames(services.message_post)
-_message_edit = _rules_as_frames(services.message_edit)
-_message_delete = _rules_as_frames(services.message_delete)
-_messages_before = _rules_as_frames(selectors.messages_before)
-_messages_after = _rules_as_frames(selectors.messages_after)
+_message_post = database_sync_to_async(services.message_post)
+_message_edit = database_sync_to_async(services.message_edit)
+_message_delete = database_sync_to_async(services.message_delete)
+_messages_before = database_sync_to_async(selectors.messages_before)
+_messages_after = database_sync_to_async(selectors.messages_after)
 
 
 class ChatConsumer(StudyScopedConsumer):
@@ -161,21 +146,12 @@ class ChatConsumer(StudyScopedConsumer):
 
     async def handle_send(self, frame):
         client_id = _client_id(frame)
-        try:
-            message, _new = await _message_post(
-                room_id=self.room_id,
-                author=self.user,
-                body=frame.get("body"),
-                client_id=client_id,
-            )
-        except TooManyMessages as limited:
-            await self.send_error(
-                limited.code,
-                str(limited.message),
-                frame.get("ref"),
-                retry_after=limited.retry_after,
-            )
-            return
+        message, _new = await _message_post(
+            room_id=self.room_id,
+            author=self.user,
+            body=frame.get("body"),
+            client_id=client_id,
+        )
         await self.send_json({"type": "chat.ack", "client_id": client_id, "message": message})
 
     async def handle_edit(self, frame):

@@ -3,7 +3,6 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from messaging import presence, selectors
-from messaging.errors import MessagingError, TooManyMessages
 from messaging.payloads import message_payload
 from messaging.services import conversation_mark_read, message_delete, message_send
 from realtime.consumers import CohortConsumer, FrameError
@@ -80,18 +79,7 @@ class MessagesConsumer(CohortConsumer):
         await super().disconnect(code)
 
     async def handle_send(self, frame):
-        try:
-            payload = await _send(self.user, frame)
-        except TooManyMessages as limited:
-            await self.send_error(
-                limited.code,
-                str(limited.message),
-                frame.get("ref"),
-                retry_after=limited.retry_after,
-            )
-            return
-        except MessagingError as error:
-            raise FrameError(error.code, str(error.message)) from None
+        payload = await _send(self.user, frame)
         # Echoed to this socket at once; the sender's other tabs learn of it from message.new.
         await self.send_json({"type": "message.sent", "message": payload})
 
@@ -118,10 +106,7 @@ class MessagesConsumer(CohortConsumer):
             raise FrameError("not_found", "No such conversation.")
 
     async def handle_delete(self, frame):
-        try:
-            await _delete(self.user, int_field(frame, "message", minimum=1))
-        except MessagingError as error:
-            raise FrameError(error.code, str(error.message)) from None
+        await _delete(self.user, int_field(frame, "message", minimum=1))
 
     async def handle_focus(self, frame):
         if frame.get("conversation") is None:

@@ -2,7 +2,8 @@
 
 It refuses anonymous sockets, joins the socket's session group so that logging out
 closes it, parses and size-checks JSON frames, and reports bad frames as error
-frames (closing with 4400 only when a client keeps sending them).
+frames (closing with 4400 only when a client keeps sending them). A handler that breaks a
+rule (config.errors.RuleBroken) is answered here too, with the rule's code and message.
 Frame types and close codes are documented in docs/protocol.md.
 """
 
@@ -15,6 +16,7 @@ from enum import IntEnum
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
 
+from config.errors import RateLimited, RuleBroken
 from realtime.frames import FrameError, clean_ref
 from realtime.groups import session_group
 
@@ -28,6 +30,10 @@ class CloseCode(IntEnum):
     NOT_LOGGED_IN = 4401
     FORBIDDEN = 4403
     NOT_FOUND = 4404
+
+
+def _ref(frame) -> str | None:
+    return frame.get("ref") if isinstance(frame, dict) else None
 
 
 class CohortConsumer(AsyncWebsocketConsumer):
@@ -113,15 +119,26 @@ class CohortConsumer(AsyncWebsocketConsumer):
             if handler is None:
                 raise FrameError("unknown_type", f"Unknown frame type {frame['type']!r}.")
             await handler(frame)
+        except RateLimited as error:
+            # Not a bad frame: the client is told when to send again.
+            self.bad_frames_in_a_row = 0
+            await self.send_error(
+                error.code, str(error.message), _ref(frame), retry_after=error.retry_after
+            )
+        except RuleBroken as error:
+            await self.refuse_frame(error.code, str(error.message), _ref(frame))
         except FrameError as error:
-            self.bad_frames_in_a_row += 1
-            if self.bad_frames_in_a_row > self.max_bad_frames_in_a_row:
-                await self.close(code=CloseCode.BAD_FRAME)
-                return
-            ref = frame.get("ref") if isinstance(frame, dict) else None
-            await self.send_error(error.code, error.detail, ref)
+            await self.refuse_frame(error.code, error.detail, _ref(frame))
         else:
             self.bad_frames_in_a_row = 0
+
+    async def refuse_frame(self, code: str, detail: str, ref) -> None:
+        """Answer a frame that cannot be served; close a client that keeps sending them."""
+        self.bad_frames_in_a_row += 1
+        if self.bad_frames_in_a_row > self.max_bad_frames_in_a_row:
+            await self.close(code=CloseCode.BAD_FRAME)
+            return
+        await self.send_error(code, detail, ref)
 
     def parse_frame(self, text_data: str | None) -> dict:
         if text_data is None:

@@ -1,7 +1,5 @@
 """The chat room socket: /ws/chat/<room_id>/ (frames in docs/protocol.md)."""
 
-import asyncio
-import contextlib
 from enum import IntEnum
 
 from channels.consumer import get_handler_name
@@ -55,7 +53,6 @@ class ChatConsumer(StudyScopedConsumer):
     room_id: int | None = None
     present = False
     online: Online | None = None
-    heartbeat: asyncio.Task | None = None
 
     async def dispatch(self, message):
         if message["type"] in NO_DATABASE_HOP:
@@ -99,17 +96,15 @@ class ChatConsumer(StudyScopedConsumer):
                 "online": online.users,
             }
         )
+        self.repeat(lambda: settings.CHAT_PRESENCE_REFRESH_S, self.keep_present)
         await self.announce_presence(online)
-        self.heartbeat = asyncio.create_task(self.keep_present())
 
     async def keep_present(self) -> None:
         """Refresh this socket's presence, and show changes nobody announced (a crashed process)."""
-        while True:
-            await asyncio.sleep(settings.CHAT_PRESENCE_REFRESH_S)
-            online = await _presence_refresh(
-                room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
-            )
-            await self.show_presence(online)
+        online = await _presence_refresh(
+            room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
+        )
+        await self.show_presence(online)
 
     async def show_presence(self, online: Online) -> None:
         """Show a newer list of who is online; older snapshots can arrive late and are ignored."""
@@ -127,16 +122,15 @@ class ChatConsumer(StudyScopedConsumer):
         )
 
     async def disconnect(self, code):
-        if self.heartbeat is not None:
-            self.heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.heartbeat
-            self.heartbeat = None
-        if self.present:
-            self.present = False
-            online = await _presence_leave(room_id=self.room_id, channel_name=self.channel_name)
-            await self.announce_presence(online)
-        await super().disconnect(code)
+        try:
+            await self.stop_tasks()
+            if self.present:
+                self.present = False
+                # If the database is down too, the entry expires within CHAT_PRESENCE_TTL_S.
+                online = await _presence_leave(room_id=self.room_id, channel_name=self.channel_name)
+                await self.announce_presence(online)
+        finally:
+            await super().disconnect(code)
 
     async def room_closed(self) -> None:
         await self.send_json({"type": "room.closed", "room_id": self.room_id})

@@ -140,7 +140,11 @@ TEMPLATES = [
 ASGI_APPLICATION = "config.asgi.application"
 
 if SERVED:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # Connections are kept 60 s, and checked before reuse: after a PostgreSQL restart or a
+    # terminated backend, the next request or socket call reconnects instead of failing.
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    }
     # Redis DB numbers are settings so the test suite can keep to its own.
     REDIS_CACHE_DB = env_int("REDIS_CACHE_DB", 0)
     REDIS_CHANNELS_DB = env_int("REDIS_CHANNELS_DB", 1)

@@ -75,8 +75,11 @@ class MessagesConsumer(CohortConsumer):
         await self.send_json(await _state(self.user))
 
     async def disconnect(self, code):
-        await self.unfocus()
-        await super().disconnect(code)
+        # The focus record expires by itself (MESSAGING_FOCUS_TTL_S) when Redis is down.
+        try:
+            await self.unfocus()
+        finally:
+            await super().disconnect(code)
 
     async def handle_send(self, frame):
         payload = await _send(self.user, frame)

@@ -10,11 +10,17 @@ Frame types and close codes are documented in docs/protocol.md.
 import asyncio
 import contextlib
 import json
+import logging
 import re
+from collections.abc import Awaitable, Callable
 from enum import IntEnum
 
+import redis
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import InterfaceError, OperationalError
+from django.utils.translation import gettext as _
 
 from config.errors import RateLimited, RuleBroken
 from realtime.frames import FrameError, clean_ref
@@ -22,10 +28,24 @@ from realtime.groups import session_group
 
 __all__ = ["CloseCode", "CohortConsumer", "FrameError", "NotFoundConsumer"]
 
+logger = logging.getLogger(__name__)
+
 FRAME_TYPE = re.compile(r"^[a-z][a-z_]{0,31}$")
+
+# A service the socket depends on (Redis, PostgreSQL) does not answer for the moment: the frame
+# is answered with `unavailable` and `retry_after`, and the socket stays open.
+SERVICE_ERRORS = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    OperationalError,
+    InterfaceError,
+)
+UNAVAILABLE_RETRY_AFTER_S = 2
 
 
 class CloseCode(IntEnum):
+    INTERNAL_ERROR = 1011
+    TRY_AGAIN_LATER = 1013
     BAD_FRAME = 4400
     NOT_LOGGED_IN = 4401
     FORBIDDEN = 4403
@@ -40,8 +60,41 @@ class CohortConsumer(AsyncWebsocketConsumer):
     max_frame_bytes = 16 * 1024
     max_bad_frames_in_a_row = 10
 
-    async def connect(self):
+    async def __call__(self, scope, receive, send):
         self.joined: list[str] = []
+        self.tasks: list[asyncio.Task] = []
+        self.disconnected = False
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # A consumer that crashed never ran disconnect(): its tasks and presence must not
+            # outlive it.
+            if not self.disconnected:
+                self.disconnected = True
+                try:
+                    await self.disconnect(CloseCode.INTERNAL_ERROR)
+                except Exception:
+                    logger.exception("Cleanup of a crashed socket failed")
+
+    async def websocket_connect(self, message):
+        try:
+            await super().websocket_connect(message)
+        except SERVICE_ERRORS:
+            # Redis or PostgreSQL is down: a close the client retries, never an HTTP 500.
+            logger.warning("Socket refused while a service is down", exc_info=True)
+            await self.refuse(CloseCode.TRY_AGAIN_LATER)
+        except Exception:
+            logger.exception("Socket failed to open")
+            await self.refuse(CloseCode.INTERNAL_ERROR)
+
+    async def websocket_disconnect(self, message):
+        self.disconnected = True
+        try:
+            await self.disconnect(message["code"])
+        finally:
+            raise StopConsumer()
+
+    async def connect(self):
         self.bad_frames_in_a_row = 0
         self.user = self.scope.get("user")
         if self.user is None or not self.user.is_authenticated:
@@ -55,7 +108,7 @@ class CohortConsumer(AsyncWebsocketConsumer):
         await self.join(session_group(self.scope["session"].session_key))
         for group in await self.groups_for_socket():
             await self.join(group)
-        self.membership_refresher = asyncio.create_task(self.keep_group_memberships())
+        self.repeat(self.group_expiry_refresh_s, self.refresh_group_memberships)
         await self.opened()
 
     async def authorize(self) -> CloseCode | None:
@@ -71,8 +124,13 @@ class CohortConsumer(AsyncWebsocketConsumer):
 
     async def refuse(self, code: CloseCode) -> None:
         # Accept first, so the browser sees the close code and can stop retrying.
-        await self.accept()
+        if not getattr(self, "accepted", False):
+            await self.accept()
         await self.close(code=code)
+
+    async def accept(self, subprotocol=None, headers=None):
+        await super().accept(subprotocol, headers)
+        self.accepted = True
 
     async def close(self, code=None, reason=None):
         # daphne (autobahn) accepts only a plain int as a close code, not an IntEnum.
@@ -82,23 +140,53 @@ class CohortConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(group, self.channel_name)
         self.joined.append(group)
 
-    async def keep_group_memberships(self) -> None:
+    def repeat(
+        self, interval_s: Callable[[], float], step: Callable[[], Awaitable[bool | None]]
+    ) -> asyncio.Task:
+        """Run `step` every `interval_s()` seconds until it returns False or the socket closes.
+
+        A step that fails (a database or Redis blip) is logged and tried again at the next
+        interval: one error never ends a heartbeat for good.
+        """
+
+        async def loop():
+            while True:
+                await asyncio.sleep(interval_s())
+                try:
+                    if await step() is False:
+                        return
+                except Exception:
+                    logger.exception("%s failed; trying again in %s s", step.__name__, interval_s())
+
+        task = asyncio.create_task(loop())
+        self.tasks.append(task)
+        return task
+
+    async def stop_tasks(self) -> None:
+        tasks, self.tasks = self.tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def group_expiry_refresh_s(self) -> float:
+        return getattr(self.channel_layer, "group_expiry", 86400) / 2
+
+    async def refresh_group_memberships(self) -> None:
         """Re-join this socket's groups before the channel layer's group expiry drops it."""
-        interval = getattr(self.channel_layer, "group_expiry", 86400) / 2
-        while True:
-            await asyncio.sleep(interval)
-            for group in self.joined:
-                await self.channel_layer.group_add(group, self.channel_name)
+        for group in self.joined:
+            await self.channel_layer.group_add(group, self.channel_name)
 
     async def disconnect(self, code):
-        refresher = getattr(self, "membership_refresher", None)
-        if refresher is not None:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
-        for group in getattr(self, "joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.joined = []
+        await self.stop_tasks()
+        joined, self.joined = self.joined, []
+        for group in joined:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:
+                # Redis is down: the process drops its subscriptions when the channel goes.
+                logger.warning("Could not leave group %s", group, exc_info=True)
 
     async def send_json(self, content: dict) -> None:
         await self.send(text_data=json.dumps(content, cls=DjangoJSONEncoder))
@@ -129,6 +217,19 @@ class CohortConsumer(AsyncWebsocketConsumer):
             await self.refuse_frame(error.code, str(error.message), _ref(frame))
         except FrameError as error:
             await self.refuse_frame(error.code, error.detail, _ref(frame))
+        except SERVICE_ERRORS:
+            logger.warning("Frame not served while a service is down", exc_info=True)
+            await self.send_error(
+                "unavailable",
+                _("The service is briefly unavailable; try again."),
+                _ref(frame),
+                retry_after=UNAVAILABLE_RETRY_AFTER_S,
+            )
+        except Exception:
+            # A bug in one handler: report it, keep the socket. If the socket itself is broken,
+            # sending the error raises and the consumer ends (and cleans up).
+            logger.exception("Frame handler failed")
+            await self.send_error("internal", _("Something went wrong on our side."), _ref(frame))
         else:
             self.bad_frames_in_a_row = 0
 
@@ -143,14 +244,19 @@ class CohortConsumer(AsyncWebsocketConsumer):
     def parse_frame(self, text_data: str | None) -> dict:
         if text_data is None:
             raise FrameError("bad_frame", "Only JSON text frames are accepted.")
-        if len(text_data.encode()) > self.max_frame_bytes:
+        try:
+            size = len(text_data.encode("utf-8", "surrogatepass"))
+        except Exception:
+            raise FrameError("bad_json", "The frame is not valid JSON.") from None
+        if size > self.max_frame_bytes:
             raise FrameError(
                 "frame_too_large",
                 f"Frames are limited to {self.max_frame_bytes} bytes.",
             )
         try:
             frame = json.loads(text_data)
-        except ValueError:
+        except Exception:
+            # Not only ValueError: nesting deep enough raises RecursionError.
             raise FrameError("bad_json", "The frame is not valid JSON.") from None
         if not isinstance(frame, dict) or not FRAME_TYPE.match(str(frame.get("type", ""))):
             raise FrameError("bad_frame", "A frame is a JSON object with a string 'type'.")
@@ -165,5 +271,4 @@ class NotFoundConsumer(CohortConsumer):
     """Answer a WebSocket path that names no endpoint."""
 
     async def connect(self):
-        self.joined = []
         await self.refuse(CloseCode.NOT_FOUND)

@@ -83,14 +83,8 @@ class CallConsumer(StudyScopedConsumer):
     # An offer of a few tracks is 5-15 KB of SDP; screen share and simulcast stay well below this.
     max_frame_bytes = 64 * 1024
 
-    async def __call__(self, scope, receive, send):
-        self.peer_id = None
-        self.heartbeat = None
-        try:
-            await super().__call__(scope, receive, send)
-        finally:
-            # A handler that crashed skips disconnect(); its seat must not outlive the socket.
-            await self.leave_call()
+    peer_id: str | None = None
+    heartbeat = None
 
     async def authorize(self):
         refusal = await super().authorize()
@@ -128,14 +122,13 @@ class CallConsumer(StudyScopedConsumer):
                 **ice,
             }
         )
-        self.heartbeat = asyncio.create_task(self.keep_seat())
+        self.heartbeat = self.repeat(lambda: settings.RTC_HEARTBEAT_SECONDS, self.keep_seat)
 
-    async def keep_seat(self):
-        while True:
-            await asyncio.sleep(settings.RTC_HEARTBEAT_SECONDS)
-            if not await _participant_touch(peer_id=self.peer_id):
-                await self.lost_seat()
-                return
+    async def keep_seat(self) -> bool:
+        if not await _participant_touch(peer_id=self.peer_id):
+            await self.lost_seat()
+            return False
+        return True
 
     async def lost_seat(self):
         self.peer_id = None
@@ -152,8 +145,12 @@ class CallConsumer(StudyScopedConsumer):
             await _call_leave(study_id=self.study_id, peer_id=peer_id)
 
     async def disconnect(self, code):
-        await self.leave_call()
-        await super().disconnect(code)
+        # The base class's cleanup runs even when leaving the call fails (database down); a
+        # seat left behind is swept once RTC_PARTICIPANT_TTL passes.
+        try:
+            await self.leave_call()
+        finally:
+            await super().disconnect(code)
 
     async def study_access_revoked(self, event):
         if event["user_id"] == self.user.pk:

@@ -137,6 +137,9 @@ async def test_marking_someone_elses_notification_is_not_found(alice, bob):
     ("raw", "code"),
     [
         ("not json", "bad_json"),
+        # Nested deeper than Python's recursion limit, well under the size limit.
+        ("[" * 2000 + "]" * 2000, "bad_json"),
+        ('{"type": "mark_read", "x": ' + "[" * 5000 + "]" * 5000 + "}", "bad_json"),
         ('["a list"]', "bad_frame"),
         ('{"no": "type"}', "bad_frame"),
         ('{"type": "create_notification"}', "unknown_type"),

@@ -204,22 +204,44 @@ async def test_sweeping_ends_a_call_whose_participants_all_crashed(study, bob):
     assert await open_stays() == []
 
 
-async def test_a_crashing_handler_leaves_no_seat_behind(monkeypatch, study, alice, bob):
+async def test_a_failing_handler_answers_internal_and_keeps_the_seat(
+    monkeypatch, study, alice, bob
+):
     alice_socket, _ = await open_call(study, alice)
-    bob_socket, bob_joined = await open_call(study, bob)
+    bob_socket, _ = await open_call(study, bob)
     await skip_joins(alice_socket, 1)
 
     async def broken(**kwargs):
-        raise RuntimeError("database gone")
+        raise RuntimeError("a bug")
 
     monkeypatch.setattr("rtc.consumers._peer_channel", broken)
-    await bob_socket.send_json_to({"type": "offer", "to": "someone", "sdp": "v=0"})
+    await bob_socket.send_json_to({"type": "offer", "to": "someone", "sdp": "v=0", "ref": "o1"})
+    error = await bob_socket.receive_json_from(timeout=3)
+    assert (error["type"], error["code"], error["ref"]) == ("error", "internal", "o1")
+
+    await bob_socket.send_json_to({"type": "media", "mic": False, "camera": True, "screen": False})
+    assert (await alice_socket.receive_json_from(timeout=3))["type"] == "peer.media"
+    assert await open_stays() == ["alice", "bob"]
+    await alice_socket.disconnect()
+    await bob_socket.disconnect()
+
+
+async def test_a_crashing_socket_leaves_no_seat_behind(monkeypatch, study, alice, bob):
+    alice_socket, alice_joined = await open_call(study, alice)
+    bob_socket, bob_joined = await open_call(study, bob)
+    await skip_joins(alice_socket, 1)
+
+    async def broken(self, event):
+        raise RuntimeError("a bug in an event handler")
+
+    monkeypatch.setattr("rtc.consumers.CallConsumer.rtc_signal", broken)
+    await alice_socket.send_json_to({"type": "offer", "to": bob_joined["peer_id"], "sdp": "v=0"})
     with pytest.raises(RuntimeError):
         await bob_socket.receive_output(timeout=3)
 
-    assert await alice_socket.receive_json_from(timeout=3) == {
-        "type": "peer.left",
-        "peer_id": bob_joined["peer_id"],
-    }
+    left = await alice_socket.receive_json_from(timeout=3)
+    while left["type"] == "offer":
+        left = await alice_socket.receive_json_from(timeout=3)
+    assert left == {"type": "peer.left", "peer_id": bob_joined["peer_id"]}
     assert await open_stays() == ["alice"]
     await alice_socket.disconnect()

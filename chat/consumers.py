@@ -50,6 +50,7 @@ _messages_after = database_sync_to_async(selectors.messages_after)
 
 
 class ChatConsumer(StudyScopedConsumer):
+    resumable = True
     room_id: int | None = None
     present = False
     online: Online | None = None

@@ -5,15 +5,34 @@ local-memory cache in the embedded default). The window is counted in buckets: a
 the bucket of its moment, and a key is admitted while the buckets of the last `window_s`
 seconds hold at most `limit`. A refused hit is not counted, so a client that waits is admitted
 again. The clock is injectable, so tests move time instead of sleeping.
+
+When the cache cannot be reached (Redis down, after the client's own retries), a limiter
+degrades as its `when_unreachable` says, and logs a warning:
+- `Unreachable.ADMIT` (the default, for flood limits on chat and direct messages): every hit
+  is admitted, so users can go on writing while Redis is away; flooding is unchecked meanwhile.
+- `Unreachable.REFUSE` (for limits that guard against abuse, such as login throttling): every
+  hit is refused with `UNREACHABLE_RETRY_AFTER_S`, so an outage never opens the door.
 """
 
+import logging
 import math
 import time
 from collections.abc import Callable
+from enum import Enum
 
+import redis
 from django.core.cache import cache
 
+logger = logging.getLogger(__name__)
+
 MAX_BUCKETS = 60
+UNREACHABLE_RETRY_AFTER_S = 5.0
+CACHE_ERRORS = (redis.ConnectionError, redis.TimeoutError)
+
+
+class Unreachable(Enum):
+    ADMIT = "admit"
+    REFUSE = "refuse"
 
 
 def _value(setting: int | Callable[[], int]) -> int:
@@ -28,9 +47,11 @@ class RateLimit:
         limit: int | Callable[[], int],
         window_s: int | Callable[[], int],
         clock: Callable[[], float] = time.time,
+        when_unreachable: Unreachable = Unreachable.ADMIT,
     ):
         """`limit` and `window_s` may be callables, read at each hit (e.g. from settings)."""
         self.scope = scope
+        self.when_unreachable = when_unreachable
         self._limit = limit
         self._window_s = window_s
         self.clock = clock
@@ -62,8 +83,23 @@ class RateLimit:
         start = (bucket - len(keys) + oldest) * size if oldest is not None else bucket * size
         return max(0.01, round(start + self.window_s - now, 2))
 
+    def _unreachable(self) -> float | None:
+        logger.warning(
+            "Rate limit %s: the cache does not answer; %s",
+            self.scope,
+            "admitting" if self.when_unreachable is Unreachable.ADMIT else "refusing",
+            exc_info=True,
+        )
+        return None if self.when_unreachable is Unreachable.ADMIT else UNREACHABLE_RETRY_AFTER_S
+
     def hit(self, key: str) -> float | None:
         """Count one hit; return None if it is admitted, else the seconds until one would be."""
+        try:
+            return self._hit(key)
+        except CACHE_ERRORS:
+            return self._unreachable()
+
+    def _hit(self, key: str) -> float | None:
         now = self.clock()
         bucket, keys = self._window(key, now)
         current = self._key(key, bucket)
@@ -81,6 +117,12 @@ class RateLimit:
 
     def blocked_for(self, key: str) -> float | None:
         """Return the seconds until a hit would be admitted, or None if it would be now."""
+        try:
+            return self._blocked_for(key)
+        except CACHE_ERRORS:
+            return self._unreachable()
+
+    def _blocked_for(self, key: str) -> float | None:
         now = self.clock()
         bucket, keys = self._window(key, now)
         counts = cache.get_many([*keys, self._key(key, bucket)])

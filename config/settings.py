@@ -15,6 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -148,12 +151,23 @@ if SERVED:
     # Redis DB numbers are settings so the test suite can keep to its own.
     REDIS_CACHE_DB = env_int("REDIS_CACHE_DB", 0)
     REDIS_CHANNELS_DB = env_int("REDIS_CHANNELS_DB", 1)
+    # A Redis blip (a restart, a failover, a stale pooled connection) is retried with backoff
+    # before anything fails: three tries within about a second, then the caller's own policy
+    # (config/ratelimit.py, the `unavailable` error frame, realtime resume) takes over.
+    REDIS_RETRIES = 3
+    REDIS_BACKOFF = {"base": 0.05, "cap": 0.5}
+    REDIS_TIMEOUT_S = 2
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": redis_url_for_db(REDIS_URL, REDIS_CACHE_DB),
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cohort"),
             "TIMEOUT": 300,
+            "OPTIONS": {
+                "retry": Retry(ExponentialWithJitterBackoff(**REDIS_BACKOFF), REDIS_RETRIES),
+                "socket_connect_timeout": REDIS_TIMEOUT_S,
+                "socket_timeout": REDIS_TIMEOUT_S,
+            },
         }
     }
     # Pub/sub: a group_send is one PUBLISH that each process fans out to its own sockets, where
@@ -171,6 +185,10 @@ if SERVED:
                         # redis-py's default 5 s socket timeout would fail the layer's long
                         # blocking reads while sockets are idle.
                         "socket_timeout": 15,
+                        "socket_connect_timeout": REDIS_TIMEOUT_S,
+                        "retry": AsyncRetry(
+                            ExponentialWithJitterBackoff(**REDIS_BACKOFF), REDIS_RETRIES
+                        ),
                     }
                 ],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "cohort.asgi"),
@@ -239,8 +257,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
+# While sockets are open, each process checks the channel layer's Redis this often; when it
+# answers again after an outage, resumable sockets are told `events.missed`
+# (realtime/layer_watch.py).
+REALTIME_LAYER_WATCH_S = float(os.environ.get("REALTIME_LAYER_WATCH_S") or 2)
+
 # How many unread notifications a socket receives when it connects.
 NOTIFICATIONS_REPLAY_LIMIT = 20
+# How many notifications one `resume` frame returns at most (the client asks again for more).
+NOTIFICATIONS_RESUME_LIMIT = 100
 
 # Board (board/): attachment limits and where uploaded files are stored.
 BOARD_MAX_UPLOAD_BYTES = env_int("BOARD_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)

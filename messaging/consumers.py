@@ -66,6 +66,8 @@ def _delete(user, message_id: int) -> None:
 class MessagesConsumer(CohortConsumer):
     """A logged-in user's direct messages in all conversations: /ws/messages/."""
 
+    resumable = True
+
     focused: int | None = None
 
     async def groups_for_socket(self):

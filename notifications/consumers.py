@@ -1,12 +1,21 @@
 from channels.db import database_sync_to_async
+from django.conf import settings
 
 from notifications.models import Notification
 from notifications.payloads import notification_payload
-from notifications.selectors import recent_unread_for, unread_count_for
+from notifications.selectors import (
+    latest_id_for,
+    notifications_after_for,
+    recent_unread_for,
+    unread_count_for,
+)
 from notifications.services import notification_mark_read, notifications_mark_all_read
 from realtime.consumers import CohortConsumer, FrameError
 from realtime.frames import int_field
 from realtime.groups import user_group
+
+# Notification ids are PostgreSQL bigints.
+LARGEST_ID = 2**63 - 1
 
 
 @database_sync_to_async
@@ -15,6 +24,21 @@ def _state_frame(user) -> dict:
         "type": "notifications.state",
         "unread": unread_count_for(user),
         "items": [notification_payload(n) for n in recent_unread_for(user)],
+        "latest_id": latest_id_for(user),
+    }
+
+
+@database_sync_to_async
+def _resume_frame(user, after: int) -> dict:
+    notifications, more = notifications_after_for(
+        user, after=after, limit=settings.NOTIFICATIONS_RESUME_LIMIT
+    )
+    return {
+        "type": "notifications.resume",
+        "after": after,
+        "notifications": [notification_payload(n) for n in notifications],
+        "more": more,
+        "unread": unread_count_for(user),
     }
 
 
@@ -35,6 +59,8 @@ def _mark_all_read(user) -> None:
 class NotificationConsumer(CohortConsumer):
     """A logged-in user's live notifications: /ws/notifications/."""
 
+    resumable = True
+
     async def groups_for_socket(self):
         return [user_group(self.user.pk)]
 
@@ -44,6 +70,12 @@ class NotificationConsumer(CohortConsumer):
     async def handle_mark_read(self, frame):
         if not await _mark_read(self.user, int_field(frame, "id", minimum=1)):
             raise FrameError("not_found", "No such notification.")
+
+    async def handle_resume(self, frame):
+        after = frame.get("after")
+        if type(after) is not int or not 0 <= after <= LARGEST_ID:
+            raise FrameError("bad_frame", "'after' must be an integer of at least 0.")
+        await self.send_json(await _resume_frame(self.user, after))
 
     async def handle_mark_all_read(self, frame):
         await _mark_all_read(self.user)

@@ -26,3 +26,16 @@ def unread_counts_for(user_ids) -> dict[int, int]:
 def recent_unread_for(user, limit: int | None = None) -> list[Notification]:
     limit = limit or settings.NOTIFICATIONS_REPLAY_LIMIT
     return list(notifications_for(user).filter(read_at__isnull=True)[:limit])
+
+
+def latest_id_for(user) -> int:
+    """Return the id of the user's newest notification, or 0 when there is none."""
+    return (
+        Notification.objects.filter(recipient=user).order_by("-id").values_list("id", flat=True)
+    ).first() or 0
+
+
+def notifications_after_for(user, *, after: int, limit: int) -> tuple[list[Notification], bool]:
+    """Return the user's notifications with an id above `after`, oldest first, and if more exist."""
+    rows = list(notifications_for(user).filter(id__gt=after).order_by("id")[: limit + 1])
+    return rows[:limit], len(rows) > limit

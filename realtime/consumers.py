@@ -23,6 +23,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
 from config.errors import RateLimited, RuleBroken
+from realtime import layer_watch
 from realtime.frames import FrameError, clean_ref
 from realtime.groups import session_group
 
@@ -59,6 +60,8 @@ def _ref(frame) -> str | None:
 class CohortConsumer(AsyncWebsocketConsumer):
     max_frame_bytes = 16 * 1024
     max_bad_frames_in_a_row = 10
+    # Endpoints with a `resume` frame: told `events.missed` when the layer's Redis comes back.
+    resumable = False
 
     async def __call__(self, scope, receive, send):
         self.joined: list[str] = []
@@ -109,6 +112,8 @@ class CohortConsumer(AsyncWebsocketConsumer):
         for group in await self.groups_for_socket():
             await self.join(group)
         self.repeat(self.group_expiry_refresh_s, self.refresh_group_memberships)
+        if self.resumable:
+            layer_watch.watch(self)
         await self.opened()
 
     async def authorize(self) -> CloseCode | None:
@@ -178,7 +183,12 @@ class CohortConsumer(AsyncWebsocketConsumer):
         for group in self.joined:
             await self.channel_layer.group_add(group, self.channel_name)
 
+    async def events_missed(self) -> None:
+        """Events may have been lost while Redis was down: the client resumes."""
+        await self.send_json({"type": "events.missed"})
+
     async def disconnect(self, code):
+        layer_watch.unwatch(self)
         await self.stop_tasks()
         joined, self.joined = self.joined, []
         for group in joined:

@@ -215,9 +215,7 @@ function flushOutbox() {
 
 function onState(frame) {
   if (stateSeen) {
-    // Ask for exactly what was missed; the latest messages below fill in around it.
-    resuming = false;
-    resume();
+    // onResume asked for exactly what was missed; the latest messages fill in around it.
     for (const message of frame.messages) place(message);
   } else {
     for (const message of frame.messages) place(message);
@@ -276,6 +274,12 @@ function onMessage(frame) {
       showError(gettext("This room was closed. Its history stays readable."));
       break;
     case "error":
+      if (frame.code === "unavailable" && frame.retry_after) {
+        // The server could not serve it for the moment: the same client id goes again.
+        setTimeout(flushOutbox, frame.retry_after * 1000);
+        showError(gettext("Connection trouble: your message will be sent again shortly."));
+        break;
+      }
       if (frame.ref) outbox.delete(frame.ref);
       showError(
         frame.code === "rate_limited"
@@ -305,6 +309,12 @@ function loadOlder() {
 
 const socket = new ReconnectingSocket(`/ws/chat/${roomId}/`, {
   onMessage,
+  onResume() {
+    // The first chat.state holds the latest messages; later opens and `events.missed` resume.
+    if (!stateSeen) return;
+    resuming = false;
+    resume();
+  },
   onState(state, code) {
     root.dataset.socket = state;
     stateBadge.textContent = STATE_LABELS[state] || state;

@@ -138,6 +138,13 @@ export function mountConversation(root, socket) {
     }
   }
 
+  // Send the pending message (again) under its client id: the server stores it once.
+  function sendPending() {
+    if (!pending) return false;
+    const frame = { type: "send", to: otherId, body: pending.body, client_id: pending.clientId, ref: "send" };
+    return socket.send(frame);
+  }
+
   function focus() {
     socket.send({ type: "focus", conversation: conversationId });
   }
@@ -180,8 +187,7 @@ export function mountConversation(root, socket) {
     if (!pending || pending.body !== body) pending = { body, clientId: newClientId() };
     form.querySelector("[name=client_id]").value = pending.clientId;
     // Without an open socket the form is posted as it would be without JavaScript.
-    const frame = { type: "send", to: otherId, body, client_id: pending.clientId, ref: "send" };
-    if (!socket.send(frame)) return;
+    if (!sendPending()) return;
     event.preventDefault();
     showError("");
   });
@@ -207,6 +213,10 @@ export function mountConversation(root, socket) {
   return {
     onOpen() {
       focus();
+      // A send the server never answered (the connection dropped) goes again.
+      sendPending();
+    },
+    onResume() {
       socket.send({ type: "resume", after: lastId(), conversation: conversationId });
     },
     onFrame(frame) {
@@ -245,6 +255,12 @@ export function mountConversation(root, socket) {
           }
           break;
         case "error":
+          if (frame.ref === "send" && frame.code === "unavailable" && frame.retry_after) {
+            // A service was briefly down: the same client id goes again after the pause.
+            setTimeout(sendPending, frame.retry_after * 1000);
+            showError(gettext("Connection trouble: your message will be sent again shortly."));
+            break;
+          }
           if (frame.ref === "send" || frame.ref === "delete") {
             const wait = frame.retry_after
               ? ` ${interpolate(gettext("Try again in %s s."), [frame.retry_after])}`

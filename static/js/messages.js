@@ -11,6 +11,9 @@ const socket = new ReconnectingSocket("/ws/messages/", {
   onOpen() {
     for (const view of views) view.onOpen();
   },
+  onResume() {
+    for (const view of views) view.onResume();
+  },
   onMessage(frame) {
     if (frame.type !== "error" && "unread" in frame) showUnread(badge, frame.unread, "unreadMessages");
     for (const view of views) view.onFrame(frame);

@@ -21,20 +21,48 @@ function showToast(notification) {
   setTimeout(() => toast.remove(), TOAST_MS);
 }
 
+// Each notification is shown once, however often it arrives (state, live, resume).
+const shown = new Set();
+let latestId = null;
+
+function take(notification) {
+  latestId = Math.max(latestId || 0, notification.id);
+  if (shown.has(notification.id)) return;
+  shown.add(notification.id);
+  if (!notification.read) showToast(notification);
+}
+
 new ReconnectingSocket("/ws/notifications/", {
-  onMessage(frame) {
+  onMessage(frame, socket) {
     switch (frame.type) {
       case "notifications.state":
+        showUnread(badge, frame.unread, "unreadNotifications");
+        if (latestId === null) {
+          // The first state is what the page already stands for; later ones are followed by
+          // the resume below, which shows what came in meanwhile.
+          latestId = frame.latest_id;
+          for (const notification of frame.items) shown.add(notification.id);
+        }
+        break;
       case "notifications.read":
         showUnread(badge, frame.unread, "unreadNotifications");
         break;
       case "notification.new":
         showUnread(badge, frame.unread, "unreadNotifications");
-        showToast(frame.notification);
+        take(frame.notification);
+        break;
+      case "notifications.resume":
+        for (const notification of frame.notifications) take(notification);
+        showUnread(badge, frame.unread, "unreadNotifications");
+        if (frame.more) socket.send({ type: "resume", after: latestId });
         break;
       default:
         break;
     }
+    document.body.dataset.notificationsShown = String(shown.size);
+  },
+  onResume(socket) {
+    if (latestId !== null) socket.send({ type: "resume", after: latestId });
   },
   onState(state) {
     document.body.dataset.notificationSocket = state;

@@ -1,6 +1,8 @@
 // A WebSocket to this site that reconnects with exponential backoff.
 // Close codes 4400-4499 mean the server refused us for good (docs/protocol.md):
 // the socket then stops retrying and reports the code.
+// `onResume` is called on every open and whenever the server says `events.missed`: the page
+// asks for what it may have missed (its endpoint's `resume` frame) and de-duplicates by id.
 
 const FIRST_DELAY_MS = 500;
 const MAX_DELAY_MS = 30000;
@@ -18,11 +20,12 @@ export function isRefusal(code) {
 }
 
 export class ReconnectingSocket {
-  constructor(path, { onMessage, onOpen, onState } = {}) {
+  constructor(path, { onMessage, onOpen, onState, onResume } = {}) {
     this.url = `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}${path}`;
     this.onMessage = onMessage || (() => {});
     this.onOpen = onOpen || (() => {});
     this.onState = onState || (() => {});
+    this.onResume = onResume || (() => {});
     this.attempt = 0;
     this.timer = null;
     this.stopped = false;
@@ -51,12 +54,17 @@ export class ReconnectingSocket {
       this.attempt = 0;
       this.setState(State.OPEN);
       this.onOpen(this);
+      this.onResume(this);
     });
     ws.addEventListener("message", (event) => {
       let frame;
       try {
         frame = JSON.parse(event.data);
       } catch {
+        return;
+      }
+      if (frame.type === "events.missed") {
+        this.onResume(this);
         return;
       }
       this.onMessage(frame, this);

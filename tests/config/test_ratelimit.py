@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from config.ratelimit import RateLimit
+from config.ratelimit import UNREACHABLE_RETRY_AFTER_S, RateLimit, Unreachable
 from tests.clock import Clock
 
 
@@ -87,3 +87,25 @@ def test_concurrent_hits_are_counted_exactly(clock):
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(hit, range(50)))
     assert results.count(None) == 30
+
+
+@pytest.fixture
+def cache_down(settings):
+    """Point the cache at a port where no Redis listens."""
+    from tests.servers import free_port
+
+    cache = dict(settings.CACHES["default"])
+    cache["LOCATION"] = f"redis://127.0.0.1:{free_port()}/0"
+    settings.CACHES = {"default": cache}
+
+
+def test_an_unreachable_cache_admits_by_default(cache_down, clock):
+    limit = RateLimit("t", limit=1, window_s=10, clock=clock)
+    assert [limit.hit("k") for _ in range(3)] == [None, None, None]
+    assert limit.blocked_for("k") is None
+
+
+def test_an_unreachable_cache_refuses_where_the_limiter_says_so(cache_down, clock):
+    limit = RateLimit("t", limit=1, window_s=10, clock=clock, when_unreachable=Unreachable.REFUSE)
+    assert limit.hit("k") == UNREACHABLE_RETRY_AFTER_S
+    assert limit.blocked_for("k") == UNREACHABLE_RETRY_AFTER_S

@@ -88,7 +88,7 @@ def test_served_settings_put_the_cache_on_db_0_and_the_layer_on_db_1():
     code = (
         "import django, json; django.setup(); from django.conf import settings as s; "
         "print(json.dumps([s.CACHES['default']['LOCATION'], "
-        "s.CHANNEL_LAYERS['default']['CONFIG']['hosts'], "
+        "[h['address'] for h in s.CHANNEL_LAYERS['default']['CONFIG']['hosts']], "
         "s.CHANNEL_LAYERS['default']['CONFIG']['prefix']]))"
     )
     result = run_settings(
@@ -102,9 +102,27 @@ def test_served_settings_put_the_cache_on_db_0_and_the_layer_on_db_1():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         '["redis://:pw@redis.internal:6380/0", '
-        '[{"address": "redis://:pw@redis.internal:6380/1", "socket_timeout": 15}], '
+        '["redis://:pw@redis.internal:6380/1"], '
         '"cohort.asgi"]'
     )
+
+
+def test_redis_clients_retry_connection_errors_with_backoff():
+    from redis.asyncio.retry import Retry as AsyncRetry
+    from redis.backoff import ExponentialWithJitterBackoff
+    from redis.retry import Retry
+
+    cache_retry = settings.CACHES["default"]["OPTIONS"]["retry"]
+    layer_retry = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["retry"]
+    assert isinstance(cache_retry, Retry)
+    assert isinstance(layer_retry, AsyncRetry)
+    for retry in (cache_retry, layer_retry):
+        assert retry.get_retries() == settings.REDIS_RETRIES > 0
+        assert isinstance(retry._backoff, ExponentialWithJitterBackoff)
+
+
+def test_database_connections_are_health_checked_before_reuse():
+    assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
 
 
 def test_deploy_check_passes_but_for_what_the_tls_proxy_handles():

@@ -7,6 +7,7 @@ from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from notifications.models import Kind, Notification
+from notifications.selectors import unread_count_for
 from notifications.services import notification_mark_read, notifications_mark_all_read, notify
 from realtime.consumers import CloseCode
 from realtime.groups import user_group
@@ -206,4 +207,40 @@ async def test_open_sockets_rejoin_their_groups_before_the_layer_expires_them(al
     await asyncio.wait_for(layer.rejoined.wait(), timeout=5)
     await mark_everything_read(alice)
     assert (await socket.receive_json_from(timeout=2))["type"] == "notifications.read"
+    await socket.disconnect()
+
+
+async def test_resume_returns_what_came_after_an_id_oldest_first(alice, bob, settings):
+    first = await database_sync_to_async(notify_one)(alice, "one")
+    socket, state = await connected(alice)
+    assert state["latest_id"] == first.pk
+    # While this client was away: two for alice, one for bob.
+    second = await database_sync_to_async(notify_one)(alice, "two")
+    await database_sync_to_async(notify_one)(bob, "for bob")
+    third = await database_sync_to_async(notify_one)(alice, "three")
+    while not await socket.receive_nothing(timeout=0.2):
+        assert (await socket.receive_json_from())["type"] == "notification.new"
+
+    await socket.send_json_to({"type": "resume", "after": first.pk})
+    frame = await socket.receive_json_from()
+    assert frame["type"] == "notifications.resume"
+    assert [n["id"] for n in frame["notifications"]] == [second.pk, third.pk]
+    assert (frame["after"], frame["more"]) == (first.pk, False)
+    assert frame["unread"] == await database_sync_to_async(unread_count_for)(alice)
+
+    settings.NOTIFICATIONS_RESUME_LIMIT = 1
+    await socket.send_json_to({"type": "resume", "after": 0})
+    frame = await socket.receive_json_from()
+    assert len(frame["notifications"]) == 1
+    assert frame["notifications"][0]["id"] <= first.pk
+    assert frame["more"] is True
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize("after", [-1, "3", None, 2**63])
+async def test_resume_needs_a_non_negative_id(alice, after):
+    socket, _ = await connected(alice)
+    await socket.send_json_to({"type": "resume", "after": after, "ref": "r"})
+    frame = await socket.receive_json_from()
+    assert (frame["type"], frame["code"], frame["ref"]) == ("error", "bad_frame", "r")
     await socket.disconnect()

@@ -162,3 +162,20 @@ def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None
     page.fill("input[name=password]", password)
     page.click("form button[type=submit]")
     page.wait_for_url(f"{base_url}/")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show the recovery times the fault tests measured (tests/faults/)."""
+    lines = []
+    for report in terminalreporter.getreports("passed") + terminalreporter.getreports("failed"):
+        if report.when != "call":
+            continue
+        lines += [
+            f"{report.nodeid}: {name} = {value} s"
+            for name, value in report.user_properties
+            if name.endswith("_s")
+        ]
+    if lines:
+        terminalreporter.section("fault recovery times")
+        for line in lines:
+            terminalreporter.write_line(line)

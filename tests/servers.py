@@ -21,8 +21,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def served_environment() -> dict[str, str]:
-    """Return the environment of a process sharing this test worker's database and Redis."""
+def served_environment(**overrides: str) -> dict[str, str]:
+    """Return the environment of a process sharing this test worker's database and Redis.
+
+    `overrides` replace variables, e.g. REDIS_URL for a Redis of the test's own.
+    """
     database = settings.DATABASES["default"]
     url = (
         f"postgres://{database['USER']}:{database['PASSWORD']}@{database['HOST']}:"
@@ -43,11 +46,13 @@ def served_environment() -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_SETTINGS_MODULE="config.settings",
     )
+    env.update(overrides)
     return env
 
 
 class DaphneProcess:
-    def __init__(self):
+    def __init__(self, **env_overrides: str):
+        self.env_overrides = env_overrides
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -67,7 +72,7 @@ class DaphneProcess:
                 "config.asgi:application",
             ],
             cwd=ROOT,
-            env=served_environment(),
+            env=served_environment(**self.env_overrides),
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
@@ -99,6 +104,11 @@ class DaphneProcess:
         if self.log:
             self.log.close()
             self.log = None
+
+    def kill(self) -> None:
+        """Kill the process with SIGKILL, as a crash or an OOM kill would: no cleanup runs."""
+        self.process.kill()
+        self.process.wait()
 
     def restart(self) -> None:
         """Start again on the same port, as after a crash or a deploy."""

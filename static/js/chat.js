@@ -32,6 +32,7 @@ let oldestSeq = null;
 let historyComplete = false;
 let loadingOlder = false;
 let resuming = false;
+let retryTimer = null;
 let stateSeen = false;
 let unseen = 0;
 let lastTypingSent = 0;
@@ -275,8 +276,14 @@ function onMessage(frame) {
       break;
     case "error":
       if (frame.code === "unavailable" && frame.retry_after) {
-        // The server could not serve it for the moment: the same client id goes again.
-        setTimeout(flushOutbox, frame.retry_after * 1000);
+        // The server could not serve it for the moment: the outbox goes again, once however
+        // many sends were refused, under the same client ids.
+        if (!retryTimer) {
+          retryTimer = setTimeout(() => {
+            retryTimer = null;
+            flushOutbox();
+          }, frame.retry_after * 1000);
+        }
         showError(gettext("Connection trouble: your message will be sent again shortly."));
         break;
       }

@@ -32,6 +32,7 @@ export function mountConversation(root, socket) {
   let loadingOlder = false;
   // The message being sent: sent again under the same client id until the server has it.
   let pending = null;
+  let retryTimer = null;
 
   const ids = () => [...list.querySelectorAll("[data-message-id]")].map((li) => Number(li.dataset.messageId));
   const lastId = () => Math.max(0, ...ids());
@@ -208,6 +209,9 @@ export function mountConversation(root, socket) {
   setInterval(focus, FOCUS_REFRESH_MS);
   refreshSeen();
   scrollToBottom();
+  // Every message up to this id is shown: the page rendered them, or a resume answered them.
+  // Live frames do not move it, since one missed while the connection was down leaves a gap.
+  let syncedUpTo = lastId();
   document.body.dataset.conversationReady = "1";
 
   return {
@@ -217,7 +221,7 @@ export function mountConversation(root, socket) {
       sendPending();
     },
     onResume() {
-      socket.send({ type: "resume", after: lastId(), conversation: conversationId });
+      socket.send({ type: "resume", after: syncedUpTo, conversation: conversationId });
     },
     onFrame(frame) {
       switch (frame.type) {
@@ -234,7 +238,11 @@ export function mountConversation(root, socket) {
           markRead();
           break;
         case "messages.resume":
-          for (const message of frame.messages) add(message);
+          for (const message of frame.messages) {
+            add(message);
+            syncedUpTo = Math.max(syncedUpTo, message.id);
+          }
+          if (frame.more) socket.send({ type: "resume", after: syncedUpTo, conversation: conversationId });
           refreshSeen();
           scrollToBottom();
           markRead();
@@ -257,7 +265,8 @@ export function mountConversation(root, socket) {
         case "error":
           if (frame.ref === "send" && frame.code === "unavailable" && frame.retry_after) {
             // A service was briefly down: the same client id goes again after the pause.
-            setTimeout(sendPending, frame.retry_after * 1000);
+            clearTimeout(retryTimer);
+            retryTimer = setTimeout(sendPending, frame.retry_after * 1000);
             showError(gettext("Connection trouble: your message will be sent again shortly."));
             break;
           }

@@ -23,10 +23,12 @@ function showToast(notification) {
 
 // Each notification is shown once, however often it arrives (state, live, resume).
 const shown = new Set();
-let latestId = null;
+// Every notification up to this id has been seen: the first state's newest, then what resume
+// answered. Live frames do not move it, since one missed while the connection was down leaves
+// a gap below them.
+let syncedUpTo = null;
 
 function take(notification) {
-  latestId = Math.max(latestId || 0, notification.id);
   if (shown.has(notification.id)) return;
   shown.add(notification.id);
   if (!notification.read) showToast(notification);
@@ -37,10 +39,10 @@ new ReconnectingSocket("/ws/notifications/", {
     switch (frame.type) {
       case "notifications.state":
         showUnread(badge, frame.unread, "unreadNotifications");
-        if (latestId === null) {
+        if (syncedUpTo === null) {
           // The first state is what the page already stands for; later ones are followed by
           // the resume below, which shows what came in meanwhile.
-          latestId = frame.latest_id;
+          syncedUpTo = frame.latest_id;
           for (const notification of frame.items) shown.add(notification.id);
         }
         break;
@@ -52,9 +54,12 @@ new ReconnectingSocket("/ws/notifications/", {
         take(frame.notification);
         break;
       case "notifications.resume":
-        for (const notification of frame.notifications) take(notification);
+        for (const notification of frame.notifications) {
+          take(notification);
+          syncedUpTo = Math.max(syncedUpTo, notification.id);
+        }
         showUnread(badge, frame.unread, "unreadNotifications");
-        if (frame.more) socket.send({ type: "resume", after: latestId });
+        if (frame.more) socket.send({ type: "resume", after: syncedUpTo });
         break;
       default:
         break;
@@ -62,7 +67,7 @@ new ReconnectingSocket("/ws/notifications/", {
     document.body.dataset.notificationsShown = String(shown.size);
   },
   onResume(socket) {
-    if (latestId !== null) socket.send({ type: "resume", after: latestId });
+    if (syncedUpTo !== null) socket.send({ type: "resume", after: syncedUpTo });
   },
   onState(state) {
     document.body.dataset.notificationSocket = state;

@@ -1,0 +1,315 @@
+"""Faults during traffic, as an operator sees them: two daphne processes, PostgreSQL and a Redis
+of the test's own. Each test injects one fault while users chat, send direct messages and
+receive notifications, then checks that every acknowledged message and every stored
+notification is held exactly once by every recipient after resume, that presence is right
+within its TTL, that nothing answered HTTP 500, and that the app serves without restarts.
+Each test records the recovery time it measured (`recovery_s`, shown in the terminal summary).
+"""
+
+import asyncio
+import contextlib
+import time
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import connection
+from django.utils import timezone
+
+from chat.models import Message as ChatMessage
+from chat.models import Presence
+from messaging.models import Message as DirectMessage
+from notifications.models import Notification
+from tests.chat.factories import make_room, make_study
+from tests.conftest import session_key_for
+from tests.faults.harness import (
+    DEADLINE_S,
+    PRESENCE_REFRESH_S,
+    PRESENCE_TTL_S,
+    ChatClient,
+    MessagesClient,
+    NotificationsClient,
+    OwnRedis,
+    daphne_on,
+    wait_until,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.faults]
+
+SEND_EVERY_S = 0.1
+
+
+@pytest.fixture
+def own_redis():
+    server = OwnRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def servers(transactional_db, own_redis):
+    started = [daphne_on(own_redis), daphne_on(own_redis)]
+    for process in started:
+        process.start()
+    yield started
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def people(make_user):
+    alice, bob, carol = (make_user(name) for name in ("alice", "bob", "carol"))
+    room = make_room(make_study(alice, bob, carol), alice)
+    yield {"alice": alice, "bob": bob, "carol": carol, "room": room}
+    # A fault may have terminated this thread's connection; the database flush reopens one.
+    connection.close()
+
+
+class Traffic:
+    """Chat, direct messages and notifications between users on both processes."""
+
+    def __init__(self, people, first, second, keys):
+        room_id = people["room"].pk
+        self.people = people
+        self.chat = {
+            "alice": ChatClient(first, keys["alice"], "alice", room_id),
+            "bob": ChatClient(second, keys["bob"], "bob", room_id),
+            "carol": ChatClient(first, keys["carol"], "carol", room_id),
+        }
+        self.dm = {
+            "alice": MessagesClient(first, keys["alice"], "alice"),
+            "bob": MessagesClient(second, keys["bob"], "bob"),
+        }
+        self.notes = {
+            "alice": NotificationsClient(first, keys["alice"], "alice"),
+            "bob": NotificationsClient(second, keys["bob"], "bob"),
+        }
+        self.sending: asyncio.Task | None = None
+
+    @property
+    def clients(self):
+        return [*self.chat.values(), *self.dm.values(), *self.notes.values()]
+
+    async def start(self) -> None:
+        for client in self.clients:
+            client.start()
+        await wait_until(
+            lambda: (
+                all(c.open for c in self.clients)
+                and all(c.state_seen for c in self.chat.values())
+                and all(c.latest_id is not None for c in self.notes.values())
+            ),
+            "every client connected",
+        )
+        self.first_notification = {name: client.latest_id for name, client in self.notes.items()}
+        self.sending = asyncio.create_task(self.send_forever())
+
+    async def send_forever(self) -> None:
+        n = 0
+        while True:
+            n += 1
+            self.chat["alice"].post(f"alice {n}")
+            self.chat["bob"].post(f"bob {n}")
+            # Each direct message also notifies its recipient (no conversation page is open).
+            self.dm["alice"].post(self.people["bob"].pk, f"to bob {n}")
+            self.dm["bob"].post(self.people["alice"].pk, f"to alice {n}")
+            await asyncio.sleep(SEND_EVERY_S)
+
+    async def stop_sending(self) -> None:
+        self.sending.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self.sending
+
+    async def recovered(self, since: float) -> float:
+        """Post one chat message across processes; return seconds from `since` until it is live."""
+        client_id = self.chat["alice"].post("probe")
+        await wait_until(lambda: client_id in self.chat["alice"].acked, "the probe acknowledged")
+        message_id = self.chat["alice"].acked[client_id]
+        await wait_until(lambda: message_id in self.chat["bob"].holds(), "the probe delivered")
+        return time.monotonic() - since
+
+    async def settle_and_check(self) -> None:
+        """Stop sending, let every outbox drain, resume everyone, and check who holds what."""
+        await self.stop_sending()
+        outboxes = [*self.chat.values(), *self.dm.values()]
+        await wait_until(lambda: not any(c.outbox for c in outboxes), "every send acknowledged")
+        for client in self.clients:
+            await client.resume()
+
+        room_id = self.people["room"].pk
+        chat_ids = set(
+            await database_sync_to_async(
+                lambda: list(
+                    ChatMessage.objects.filter(room_id=room_id).values_list("id", flat=True)
+                )
+            )()
+        )
+        acked_chat = {i for c in self.chat.values() for i in c.acked.values()}
+        assert acked_chat == chat_ids, "a stored chat message nobody acknowledged, or a duplicate"
+        await wait_until(
+            lambda: all(c.holds() == chat_ids for c in self.chat.values()),
+            "every chat member holds every message",
+        )
+
+        dm_ids = set(
+            await database_sync_to_async(
+                lambda: list(DirectMessage.objects.values_list("id", flat=True))
+            )()
+        )
+        acked_dm = {i for c in self.dm.values() for i in c.acked.values()}
+        assert acked_dm == dm_ids, "a stored direct message nobody acknowledged, or a duplicate"
+        await wait_until(
+            lambda: all(c.held == dm_ids for c in self.dm.values()),
+            "both participants hold every direct message",
+        )
+
+        for name, client in self.notes.items():
+            user = self.people[name]
+            first = self.first_notification[name]
+            stored = set(
+                await database_sync_to_async(
+                    lambda user=user, first=first: list(
+                        Notification.objects.filter(recipient=user, id__gt=first).values_list(
+                            "id", flat=True
+                        )
+                    )
+                )()
+            )
+            assert stored, "the traffic created notifications"
+            await wait_until(
+                lambda client=client, stored=stored: client.held == stored,
+                f"{name} holds every notification",
+            )
+
+        for client in self.clients:
+            assert 500 not in client.handshake_statuses, client.name
+            assert not [e for e in client.errors if e["code"] == "internal"], client.errors
+
+    async def close(self) -> None:
+        if self.sending is not None and not self.sending.done():
+            await self.stop_sending()
+        for client in self.clients:
+            await client.stop()
+
+
+async def keys_for(people) -> dict[str, str]:
+    return {
+        name: await database_sync_to_async(session_key_for)(people[name])
+        for name in ("alice", "bob", "carol")
+    }
+
+
+def http_status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def healthz(server) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(f"{server.url}/healthz", timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+async def test_redis_shutdown_and_restart(servers, own_redis, people, record_property):
+    first, second = servers
+    traffic = Traffic(people, first, second, await keys_for(people))
+    try:
+        await traffic.start()
+        await asyncio.sleep(0.5)
+        own_redis.shutdown()
+        down_at = time.monotonic()
+        await asyncio.sleep(1)
+        status, body = await asyncio.to_thread(healthz, first)
+        assert status == 503 and '"redis"' in body, body
+        # Sockets stay open while Redis is down.
+        assert all(client.open for client in traffic.clients)
+        await asyncio.sleep(max(0.0, 3 - (time.monotonic() - down_at)))
+        own_redis.start()
+        restored_at = time.monotonic()
+        recovery = await traffic.recovered(since=restored_at)
+        record_property("recovery_s", round(recovery, 2))
+        await traffic.settle_and_check()
+        assert (await asyncio.to_thread(healthz, first))[0] == 200
+    finally:
+        await traffic.close()
+
+
+async def test_kill_9_of_a_daphne_and_restart(servers, people, record_property):
+    first, second = servers
+    traffic = Traffic(people, first, second, await keys_for(people))
+    try:
+        await traffic.start()
+        await wait_until(
+            lambda: all(c.online == ["alice", "bob", "carol"] for c in traffic.chat.values()),
+            "everyone online",
+        )
+        # Carol's tab closes for good just as her process dies: nobody announces her leaving.
+        await traffic.chat["carol"].stop()
+        first.kill()
+        killed_at = time.monotonic()
+        gone = await wait_until(
+            lambda: traffic.chat["bob"].online == ["bob"],
+            "the killed process's users leave bob's online list within the presence TTL",
+            timeout=PRESENCE_TTL_S + 2 * PRESENCE_REFRESH_S + 5,
+        )
+        record_property("ghosts_gone_s", round(gone, 2))
+        await asyncio.to_thread(first.start)
+        recovery = await traffic.recovered(since=killed_at)
+        record_property("recovery_s", round(recovery, 2))
+        await wait_until(
+            lambda: traffic.chat["bob"].online == ["alice", "bob"],
+            "alice back online after her reconnect",
+        )
+        del traffic.chat["carol"]
+        await traffic.settle_and_check()
+    finally:
+        await traffic.close()
+
+
+def terminate_app_connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0]
+
+
+def presence_expiries(room_id: int) -> list:
+    return list(Presence.objects.filter(room_id=room_id).values_list("expires_at", flat=True))
+
+
+async def test_postgresql_connections_terminated(servers, people, record_property):
+    first, second = servers
+    room_id = people["room"].pk
+    traffic = Traffic(people, first, second, await keys_for(people))
+    try:
+        await traffic.start()
+        await asyncio.sleep(0.5)
+        killed = await database_sync_to_async(terminate_app_connections)()
+        assert killed > 0
+        terminated_at, terminated_wall = time.monotonic(), timezone.now()
+        recovery = await traffic.recovered(since=terminated_at)
+        record_property("recovery_s", round(recovery, 2))
+        # Every heartbeat survives the drop: each socket's presence is refreshed after it.
+        refreshed_after = terminated_wall + timedelta(seconds=PRESENCE_TTL_S)
+        start = time.monotonic()
+        while True:
+            expiries = await database_sync_to_async(presence_expiries)(room_id)
+            if len(expiries) == 3 and min(expiries) > refreshed_after:
+                break
+            assert time.monotonic() - start < DEADLINE_S, "a presence heartbeat died"
+            await asyncio.sleep(0.2)
+        assert all(c.online == ["alice", "bob", "carol"] for c in traffic.chat.values())
+        assert await asyncio.to_thread(http_status, f"{first.url}/healthz") == 200
+        await traffic.settle_and_check()
+    finally:
+        await traffic.close()

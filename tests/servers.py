@@ -51,7 +51,8 @@ def served_environment(**overrides: str) -> dict[str, str]:
 
 
 class DaphneProcess:
-    def __init__(self, **env_overrides: str):
+    def __init__(self, application: str = "config.asgi:application", **env_overrides: str):
+        self.application = application
         self.env_overrides = env_overrides
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -69,7 +70,7 @@ class DaphneProcess:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
-                "config.asgi:application",
+                self.application,
             ],
             cwd=ROOT,
             env=served_environment(**self.env_overrides),

@@ -70,8 +70,9 @@ class OwnRedis:
             self.shutdown()
 
 
-def daphne_on(own_redis: OwnRedis) -> DaphneProcess:
+def daphne_on(own_redis: OwnRedis, application: str = "config.asgi:application") -> DaphneProcess:
     return DaphneProcess(
+        application,
         REDIS_URL=own_redis.url,
         REDIS_CACHE_DB="0",
         REDIS_CHANNELS_DB="1",

@@ -313,3 +313,57 @@ async def test_postgresql_connections_terminated(servers, people, record_propert
         await traffic.settle_and_check()
     finally:
         await traffic.close()
+
+
+@pytest.fixture
+def buggy_servers(transactional_db, own_redis):
+    application = "tests.faults.buggy_asgi:application"
+    started = [daphne_on(own_redis, application), daphne_on(own_redis, application)]
+    for process in started:
+        process.start()
+    yield started
+    for process in started:
+        process.stop()
+
+
+async def test_sockets_that_raise(buggy_servers, people, record_property):
+    first, second = buggy_servers
+    room_id = people["room"].pk
+    traffic = Traffic(people, first, second, await keys_for(people))
+    try:
+        await traffic.start()
+        alice, bob, carol = (traffic.chat[name] for name in ("alice", "bob", "carol"))
+        await wait_until(
+            lambda: all(c.online == ["alice", "bob", "carol"] for c in traffic.chat.values()),
+            "everyone online",
+        )
+        # A frame handler that raises: an `internal` error, and the socket stays open.
+        opens = bob.opens
+        await bob.send({"type": "typing", "crash": True, "ref": "t"})
+        await wait_until(lambda: bob.errors, "bob told of the failure")
+        assert [(e["code"], e["ref"]) for e in bob.errors] == [("internal", "t")]
+        bob.errors.clear()
+        assert bob.opens == opens and bob.open
+
+        # An event handler that raises ends alice's and bob's consumers; they reconnect.
+        opens = {"alice": alice.opens, "bob": bob.opens}
+        await carol.send({"type": "typing"})
+        crashed_at = time.monotonic()
+        await wait_until(
+            lambda: alice.opens > opens["alice"] and bob.opens > opens["bob"],
+            "the crashed sockets reconnected",
+        )
+        recovery = await traffic.recovered(since=crashed_at)
+        record_property("recovery_s", round(recovery, 2))
+        # No ghosts: the crashed sockets' presence is gone, one entry per open socket remains.
+        start = time.monotonic()
+        while await database_sync_to_async(lambda: len(presence_expiries(room_id)))() != 3:
+            assert time.monotonic() - start < DEADLINE_S, "a crashed socket left its presence"
+            await asyncio.sleep(0.2)
+        await wait_until(
+            lambda: all(c.online == ["alice", "bob", "carol"] for c in traffic.chat.values()),
+            "everyone online again",
+        )
+        await traffic.settle_and_check()
+    finally:
+        await traffic.close()

@@ -14,9 +14,6 @@ from realtime.consumers import CohortConsumer, FrameError
 from realtime.frames import int_field
 from realtime.groups import user_group
 
-# Notification ids are PostgreSQL bigints.
-LARGEST_ID = 2**63 - 1
-
 
 @database_sync_to_async
 def _state_frame(user) -> dict:
@@ -72,10 +69,7 @@ class NotificationConsumer(CohortConsumer):
             raise FrameError("not_found", "No such notification.")
 
     async def handle_resume(self, frame):
-        after = frame.get("after")
-        if type(after) is not int or not 0 <= after <= LARGEST_ID:
-            raise FrameError("bad_frame", "'after' must be an integer of at least 0.")
-        await self.send_json(await _resume_frame(self.user, after))
+        await self.send_json(await _resume_frame(self.user, int_field(frame, "after")))
 
     async def handle_mark_all_read(self, frame):
         await _mark_all_read(self.user)

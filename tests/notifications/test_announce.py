@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_announce_to_named_users(alice, bob):
     out = StringIO()
     call_command("announce", "Maintenance at 2am", "--user", "alice", stdout=out)
-    assert "sent to 1 users" in out.getvalue()
+    assert "stored for 1 user." in out.getvalue()
     assert Notification.objects.get(kind=Kind.ANNOUNCEMENT).recipient == alice
 
 
@@ -45,7 +45,7 @@ def test_announce_stores_and_exits_0_when_live_delivery_fails(alice, bob):
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert "stored for 1 user" in result.stdout
+    assert "stored for 1 user." in result.stdout
     assert "live delivery failed" in result.stderr.lower()
     assert list(
         Notification.objects.filter(kind=Kind.ANNOUNCEMENT).values_list("text", "recipient")

@@ -69,6 +69,15 @@ class CohortConsumer(AsyncWebsocketConsumer):
         self.disconnected = False
         try:
             await super().__call__(scope, receive, send)
+        except SERVICE_ERRORS:
+            if getattr(self, "accepted", False):
+                raise
+            # The channel layer could not give this socket a channel (Redis down): close it
+            # to be retried rather than fail the handshake with HTTP 500.
+            logger.warning("Socket refused while a service is down", exc_info=True)
+            await receive()
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": int(CloseCode.TRY_AGAIN_LATER)})
         finally:
             # A consumer that crashed never ran disconnect(): its tasks and presence must not
             # outlive it.

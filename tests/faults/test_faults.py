@@ -15,8 +15,11 @@ from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from chat.models import Message as ChatMessage
 from chat.models import Presence
@@ -218,6 +221,19 @@ def healthz(server) -> tuple[int, str]:
         return error.code, error.read().decode()
 
 
+async def handshake_close_code(server, session_key: str) -> int:
+    """Open /ws/notifications/ and return the code the server closes it with."""
+    async with connect(
+        f"ws://127.0.0.1:{server.port}/ws/notifications/",
+        origin=server.url,
+        additional_headers={"Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}"},
+        open_timeout=10,
+    ) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 10)
+    return closed.value.rcvd.code
+
+
 async def test_redis_shutdown_and_restart(servers, own_redis, people, record_property):
     first, second = servers
     traffic = Traffic(people, first, second, await keys_for(people))
@@ -229,8 +245,9 @@ async def test_redis_shutdown_and_restart(servers, own_redis, people, record_pro
         await asyncio.sleep(1)
         status, body = await asyncio.to_thread(healthz, first)
         assert status == 503 and '"redis"' in body, body
-        # Sockets stay open while Redis is down.
+        # Sockets stay open while Redis is down; a new one is closed to be retried, not a 500.
         assert all(client.open for client in traffic.clients)
+        assert await handshake_close_code(second, traffic.dm["bob"].session_key) == 1013
         await asyncio.sleep(max(0.0, 3 - (time.monotonic() - down_at)))
         own_redis.start()
         restored_at = time.monotonic()

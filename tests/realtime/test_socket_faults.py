@@ -88,14 +88,14 @@ async def test_a_service_down_answers_unavailable_with_retry_after(monkeypatch, 
     await socket.disconnect()
 
 
-async def test_a_handshake_while_redis_is_down_is_closed_to_be_retried(monkeypatch, alice):
-    async def down(self, group, channel):
+@pytest.mark.parametrize("step", ["new_channel", "group_add"])
+async def test_a_handshake_while_redis_is_down_is_closed_to_be_retried(monkeypatch, alice, step):
+    async def down(self, *args, **kwargs):
         raise redis.ConnectionError("Connection refused")
 
-    monkeypatch.setattr(type(get_channel_layer()), "group_add", down, raising=False)
-    socket = communicator(
-        "/ws/notifications/", await database_sync_to_async(session_key_for)(alice)
-    )
+    monkeypatch.setattr(type(get_channel_layer()), step, down, raising=False)
+    key = await database_sync_to_async(session_key_for)(alice)
+    socket = communicator("/ws/notifications/", key)
     accepted, _ = await socket.connect()
     assert accepted
     close = await socket.receive_output()

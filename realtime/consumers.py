@@ -45,8 +45,10 @@ UNAVAILABLE_RETRY_AFTER_S = 2
 
 
 class CloseCode(IntEnum):
-    INTERNAL_ERROR = 1011
-    TRY_AGAIN_LATER = 1013
+    # Not refusals (outside 4400-4499): clients reconnect. daphne (autobahn) lets a server close
+    # only with 1000 or 3000-4999, so the standard 1011 and 1013 cannot be used.
+    INTERNAL_ERROR = 4500
+    TRY_AGAIN_LATER = 4503
     BAD_FRAME = 4400
     NOT_LOGGED_IN = 4401
     FORBIDDEN = 4403

@@ -2,7 +2,7 @@
 
 - A `typing` frame with `"crash": true` makes the frame handler raise.
 - A `chat.typing` event from a user named "carol" makes every other socket's event handler
-  raise, which ends those consumers (daphne closes their sockets with 1011).
+  raise, which ends those consumers (daphne then closes their sockets).
 """
 
 # isort: off

@@ -15,13 +15,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_send_lost_with_the_connection_is_sent_again_and_stored_once(daphne, browser):
     alice = in_thread(make_user, "alice", "Alice")
     bob = in_thread(make_user, "bob", "Bob")
-    in_thread(study_of, bob, alice)
+    study = in_thread(study_of, bob, alice)
     server = daphne()
     page = browser.new_context().new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     log_in(page, server.url, "alice")
-    page.goto(f"{server.url}/messages/with/bob/")
+    page.goto(f"{server.url}/studies/{study.pk}/")
+    page.click(f'[data-member-actions="{bob.pk}"] [data-message-button]')
     page.wait_for_url(f"{server.url}/messages/*/")
 
     sends = []

@@ -8,8 +8,11 @@ PY := $(BIN)/python
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cohort
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 PYTEST_ARGS ?= -n 2
+# Where `make run` serves (loopback only).
+PORT ?= 8000
 
-.PHONY: run install install-dev migrate test lint css css-check bench clean turn
+.PHONY: run install install-dev migrate setup-test-env test lint check-infra css css-check bench \
+	clean turn
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +33,14 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
-	$(BIN)/daphne --bind 127.0.0.1 --port 8000 config.asgi:application
+	$(BIN)/daphne --bind 127.0.0.1 --port $(PORT) config.asgi:application
 
-test: install-dev
-	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) scripts/check_services.py
+# Install the missing system packages (root with apt) and start PostgreSQL and Redis when they
+# are installed but stopped; otherwise stop with one line per missing piece. Also run by .ci/run.
+setup-test-env: install-dev
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) scripts/setup_test_env.py
+
+test: setup-test-env
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-suite-only \
 		SECURE_COOKIES=0 $(PY) manage.py collectstatic --noinput --verbosity 0
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-suite-only \
@@ -43,11 +50,18 @@ test: install-dev
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-suite-only \
 		SECURE_COOKIES=0 $(BIN)/pytest -m media
 
-lint: install-dev
+lint: install-dev check-infra
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(BIN)/djlint templates --check
+
+# The deployment files, offline: the Kubernetes manifests against the Kubernetes schemas (strict:
+# no unknown fields) and the compose file against the compose-spec schema, both shipped in the
+# PyPI packages. tests/config/test_infra.py checks what they must contain and that they agree.
+check-infra: install-dev
+	$(BIN)/kubernetes-validate --strict --quiet infra/k8s/*.yaml
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec infra/docker-compose.yml
 
 # The chat fan-out benchmark (bench/chat_fanout.py) on its own database; prints a table and
 # writes bench/results/chat_fanout.json. BENCH_ARGS narrows it, e.g. "--processes 2 --clients 100".

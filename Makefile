@@ -7,7 +7,7 @@ PY := $(BIN)/python
 # The test suite's own services; the suite picks its own Redis DB numbers (see tests/conftest.py).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cohort
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 # Where `make run` serves (loopback only).
 PORT ?= 8000
 

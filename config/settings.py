@@ -20,7 +20,9 @@ from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+# Local state: the embedded SQLite database, the development secret, collected static files and
+# (unless MEDIA_ROOT says otherwise) uploads. VAR_DIR moves it, e.g. to a temporary directory.
+VAR_DIR = Path(os.environ["VAR_DIR"]) if os.environ.get("VAR_DIR") else BASE_DIR / "var"
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -70,7 +72,7 @@ def _development_secret_key() -> str:
     """Return the development secret kept in var/, creating it on first use."""
     path = VAR_DIR / "secret_key"
     if not path.exists():
-        VAR_DIR.mkdir(exist_ok=True)
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
@@ -175,13 +177,19 @@ if SERVED:
     # a process's queue held `capacity` of them (bench/chat_fanout.py measures both). Groups
     # live in the processes' subscriptions, so a crashed process leaves none behind. Pub/sub
     # ignores DB numbers: the prefix keeps deployments (and test workers) apart.
+    # Past one Redis, CHANNEL_REDIS_URLS lists several: the layer shards every group and
+    # channel over them by a hash of its name, the same in every process (README, "Past one
+    # Redis"); the cache stays on REDIS_URL.
+    CHANNEL_REDIS_URLS = env_list(
+        "CHANNEL_REDIS_URLS", [redis_url_for_db(REDIS_URL, REDIS_CHANNELS_DB)]
+    )
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
                     {
-                        "address": redis_url_for_db(REDIS_URL, REDIS_CHANNELS_DB),
+                        "address": address,
                         # redis-py's default 5 s socket timeout would fail the layer's long
                         # blocking reads while sockets are idle.
                         "socket_timeout": 15,
@@ -190,6 +198,7 @@ if SERVED:
                             ExponentialWithJitterBackoff(**REDIS_BACKOFF), REDIS_RETRIES
                         ),
                     }
+                    for address in CHANNEL_REDIS_URLS
                 ],
                 "prefix": os.environ.get("CHANNELS_PREFIX", "cohort.asgi"),
             },

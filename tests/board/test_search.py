@@ -94,15 +94,6 @@ def test_the_search_page_is_paginated(study, task, member, settings):
     assert client.get(url, {"q": "x" * 500}).status_code == 200
 
 
-def test_other_databases_fall_back_to_a_substring_match(study, posts, monkeypatch):
-    from django.db import connection
-
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    found = selectors.post_search(study_id=study.pk, query="dynamic")
-    assert titles(found) == ["Graph homework", "Dynamic programming notes"]
-    assert not hasattr(found[0], "rank")
-
-
 def test_the_results_come_as_json_for_the_infinite_scroll(study, task, member):
     for n in range(25):
         services.post_create(task=task, author=member, title=f"Week {n} <b>", body="summary")

@@ -125,6 +125,43 @@ def test_database_connections_are_health_checked_before_reuse():
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
 
 
+def test_channel_redis_urls_shard_the_layer_over_several_redis_and_leave_the_cache_alone():
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([s.CACHES['default']['LOCATION'], "
+        "[host['address'] for host in s.CHANNEL_LAYERS['default']['CONFIG']['hosts']]]))"
+    )
+    result = run_settings(
+        {
+            "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cohort",
+            "REDIS_URL": "redis://redis.internal:6379",
+            "CHANNEL_REDIS_URLS": "redis://shard-a:6379/1, redis://shard-b:6379/1",
+            "SECRET_KEY": "x" * 50,
+        },
+        code,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        '["redis://redis.internal:6379/0", ["redis://shard-a:6379/1", "redis://shard-b:6379/1"]]'
+    )
+
+
+@pytest.mark.embedded
+def test_var_dir_moves_the_embedded_database_secret_and_static_files(tmp_path):
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps([str(s.DATABASES['default']['NAME']), str(s.STATIC_ROOT), "
+        "str(s.MEDIA_ROOT)]))"
+    )
+    var = tmp_path / "state"
+    result = run_settings({"VAR_DIR": str(var)}, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f'["{var}/cohort.sqlite3", "{var}/staticfiles", "{var}/media"]'
+    )
+    assert (var / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
 def test_deploy_check_passes_but_for_what_the_tls_proxy_handles():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -1,12 +1,10 @@
 """Explore: full-text search on PostgreSQL, filters, sorting, paging, constant queries."""
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from studies import services
 from studies.models import Study
-from studies.selectors import explore_studies
 from tests.studies.conftest import client_for, future, join, make_study
 
 pytestmark = pytest.mark.django_db
@@ -108,13 +106,6 @@ def test_pagination(bob):
     assert len(titles(first)) == 12
     assert titles(second) == ["Study 01", "Study 00"]
     assert Client().get(URL, {"page": "nonsense"}).status_code == 200
-
-
-def test_the_sqlite_fallback_matches_the_same_fields(catalogue, monkeypatch):
-    """The embedded default matches substrings; on PostgreSQL the same call ranks full text."""
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    found = explore_studies(query="interv")
-    assert [study.title for study in found] == ["Algorithms weekly"]
 
 
 def many_studies(owners, count: int, tags_each: int, members_each: int):

@@ -1,4 +1,5 @@
 import logging
+from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from django.conf import settings
@@ -20,15 +21,29 @@ def _database_ok() -> bool:
     return True
 
 
-def _redis_ok() -> bool:
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+def _ping(url: str) -> bool:
+    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
     try:
         return bool(client.ping())
     except redis.RedisError:
-        logger.exception("Health check: Redis does not answer")
+        logger.exception("Health check: Redis does not answer at %s", redact(url))
         return False
     finally:
         client.close()
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for the log."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")))
+
+
+def _redis_ok() -> bool:
+    """The cache's Redis and every Redis the channel layer is sharded over answer."""
+    servers = dict.fromkeys([settings.REDIS_URL, *settings.CHANNEL_REDIS_URLS])
+    return all([_ping(url) for url in servers])
 
 
 @never_cache

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import redis
 
 from tests.servers import ROOT, free_port
@@ -77,3 +78,41 @@ def test_a_stopped_local_redis_is_started():
     finally:
         client.shutdown(nosave=True)
         client.close()
+
+
+FAKE_APT_GET = """#!/bin/sh
+# Records its arguments; "installs" a package by creating its command next to itself.
+PATH=/usr/bin:/bin
+here=$(dirname "$0")
+echo "$*" >> "$here/apt.log"
+[ "$1" = install ] || exit 0
+for name in "$@"; do
+    case "$name" in
+        coturn) command=turnserver ;;
+        socat|redis-server) command=$name ;;
+        *) continue ;;
+    esac
+    printf '#!/bin/sh\\n' > "$here/$command"
+    chmod +x "$here/$command"
+done
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="installs only as root")
+def test_as_root_it_installs_what_is_missing_with_apt_get_after_one_update(tmp_path):
+    apt_get = tmp_path / "apt-get"
+    apt_get.write_text(FAKE_APT_GET)
+    apt_get.chmod(0o755)
+    result = run(
+        "postgres://postgres@127.0.0.1:5432/cohort",
+        os.environ["REDIS_URL"],
+        path=str(tmp_path),
+    )
+    assert (result.returncode, result.stderr) == (
+        0,
+        "make test: installing coturn socat redis-server with apt-get\n",
+    )
+    assert (tmp_path / "apt.log").read_text().splitlines() == [
+        "update -qq",
+        "install -y -qq coturn socat redis-server",
+    ]

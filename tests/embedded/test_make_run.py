@@ -9,30 +9,19 @@ collectstatic, seed_demo); each works on its own objects, so their order does no
 import asyncio
 import json
 import re
+import sqlite3
+import urllib.error
 from html import unescape
 
 import pytest
 from websockets.asyncio.client import connect
 
-from tests.conftest import CHROMIUM_ARGS
 from tests.embedded.conftest import Visitor
 
 # One xdist worker runs them all, against one server.
 pytestmark = [pytest.mark.embedded, pytest.mark.xdist_group("embedded")]
 
 ATTACHMENT = "한글 노트: dynamic programming, bottom-up.\n".encode() * 2000
-
-
-@pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def open_page(browser, errors: list[str]):
@@ -62,13 +51,23 @@ def card_titles(page) -> list[str]:
     )
 
 
-def test_sign_up_search_ask_to_join_and_be_accepted_live(embedded, chromium):
+def test_make_run_keeps_its_state_in_var_dir_on_sqlite(embedded):
+    """What the server runs on: SQLite, its secret and static files, all in VAR_DIR."""
+    with sqlite3.connect(embedded.var_dir / "cohort.sqlite3") as database:
+        (users,) = database.execute("SELECT count(*) FROM accounts_user").fetchone()
+    assert users >= 4
+    assert (embedded.var_dir / "secret_key").stat().st_size > 0
+    assert (embedded.var_dir / "staticfiles" / "staticfiles.json").exists()
+    assert "Demo data ready" in embedded.output()
+
+
+def test_sign_up_search_ask_to_join_and_be_accepted_live(embedded, browser):
     errors: list[str] = []
-    bob = open_page(chromium, errors)
+    bob = open_page(browser, errors)
     log_in(bob, embedded, "bob")
     bob.wait_for_function("() => document.body.dataset.notificationSocket === 'open'")
 
-    erin = open_page(chromium, errors)
+    erin = open_page(browser, errors)
     erin.goto(f"{embedded.url}/accounts/signup/")
     erin.fill("input[name=username]", "erin")
     erin.fill("input[name=email]", "erin@example.com")
@@ -119,9 +118,9 @@ def test_sign_up_search_ask_to_join_and_be_accepted_live(embedded, chromium):
     assert errors == []
 
 
-def test_board_post_with_an_attachment_that_another_member_downloads(embedded, chromium, tmp_path):
+def test_board_post_with_an_attachment_that_another_member_downloads(embedded, browser, tmp_path):
     errors: list[str] = []
-    alice = open_page(chromium, errors)
+    alice = open_page(browser, errors)
     log_in(alice, embedded, "alice")
     alice.click("nav >> text=My studies")
     alice.click("text=Algorithm interview prep")
@@ -140,9 +139,11 @@ def test_board_post_with_an_attachment_that_another_member_downloads(embedded, c
     assert alice.inner_text("[data-attachment-id] a") == "edit-distance.txt"
     alice.wait_for_function("() => document.body.dataset.notificationSocket === 'open'")
     href = alice.get_attribute("[data-attachment-id] a", "href")
+    stored = [path for path in (embedded.var_dir / "media").rglob("*") if path.is_file()]
+    assert ATTACHMENT in [path.read_bytes() for path in stored]
 
     # Bob, a member, downloads it; a newcomer who is not a member may not.
-    bob = open_page(chromium, errors)
+    bob = open_page(browser, errors)
     log_in(bob, embedded, "bob")
     download = bob.request.get(embedded.url + href)
     assert download.status == 200
@@ -158,8 +159,9 @@ def test_board_post_with_an_attachment_that_another_member_downloads(embedded, c
         },
     ):
         pass
-    with pytest.raises(Exception, match="403|404"):
+    with pytest.raises(urllib.error.HTTPError) as refused:
         stranger.get(href)
+    assert refused.value.code == 403
 
     # Bob comments; Alice, the author, is told live.
     bob.goto(alice.url)

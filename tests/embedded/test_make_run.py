@@ -76,8 +76,8 @@ def test_sign_up_search_ask_to_join_and_be_accepted_live(embedded, browser):
     erin.click("form button[type=submit]")
     erin.wait_for_url(f"{embedded.url}/")
 
-    # SQLite's search is a substring match: "interv" finds the "interview" studies, by title
-    # and by tag, which PostgreSQL's full-text search (whole words) would not.
+    # On SQLite the search is a case-insensitive substring match over title, tags and
+    # description: "interv" finds the "interview" studies by title and by tag.
     erin.click("nav >> text=Explore")
     erin.fill("input[name=q]", "interv")
     erin.click("form[role=search] button[type=submit]")

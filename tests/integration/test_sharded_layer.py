@@ -14,9 +14,7 @@ from django.conf import settings
 from django.test import Client
 from websockets.asyncio.client import connect
 
-from accounts.sockets import user_group
-from chat.realtime import room_group
-from messaging.realtime import dm_user_group
+from realtime.groups import dm_user_group, room_group, user_group
 from tests.chat.factories import make_room, make_study
 from tests.conftest import in_thread
 from tests.servers import free_port

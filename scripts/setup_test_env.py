@@ -60,6 +60,7 @@ PACKAGES = [
     Package("coturn", "the TURN relay tests", command="turnserver"),
     Package("socat", "the relay and fault tests", command="socat"),
     Package("redis-server", "tests that start Redis servers of their own", command="redis-server"),
+    Package("iproute2", "the call relay test's network namespace", command="ip"),
 ]
 
 

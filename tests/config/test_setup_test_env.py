@@ -46,7 +46,7 @@ def test_each_missing_service_gets_one_line_saying_how_to_start_it():
 
 
 def test_each_missing_package_gets_one_line_saying_how_to_install_it(tmp_path):
-    """With a PATH lacking turnserver, socat and redis-server (and check-only: never apt)."""
+    """With a PATH lacking turnserver, socat, redis-server and ip (check-only: never apt)."""
     result = run(
         "postgres://postgres@127.0.0.1:5432/cohort",
         os.environ["REDIS_URL"],
@@ -61,6 +61,8 @@ def test_each_missing_package_gets_one_line_saying_how_to_install_it(tmp_path):
         "install it with: apt-get install socat",
         "make test: redis-server is missing (redis-server, for tests that start Redis servers "
         "of their own); install it with: apt-get install redis-server",
+        "make test: iproute2 is missing (ip, for the call relay test's network namespace); "
+        "install it with: apt-get install iproute2",
     ]
 
 
@@ -90,6 +92,7 @@ for name in "$@"; do
     case "$name" in
         coturn) command=turnserver ;;
         socat|redis-server) command=$name ;;
+        iproute2) command=ip ;;
         *) continue ;;
     esac
     printf '#!/bin/sh\\n' > "$here/$command"
@@ -110,9 +113,9 @@ def test_as_root_it_installs_what_is_missing_with_apt_get_after_one_update(tmp_p
     )
     assert (result.returncode, result.stderr) == (
         0,
-        "make test: installing coturn socat redis-server with apt-get\n",
+        "make test: installing coturn socat redis-server iproute2 with apt-get\n",
     )
     assert (tmp_path / "apt.log").read_text().splitlines() == [
         "update -qq",
-        "install -y -qq coturn socat redis-server",
+        "install -y -qq coturn socat redis-server iproute2",
     ]

@@ -12,7 +12,7 @@ PYTEST_ARGS ?= -n 2 --dist loadgroup
 PORT ?= 8000
 
 .PHONY: run install install-dev migrate setup-test-env test lint check-infra css css-check bench \
-	clean turn
+	bench-pages clean turn
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,14 @@ BENCH_ARGS ?=
 bench: install-dev
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) SECRET_KEY=bench-only \
 		SECURE_COOKIES=0 $(PY) bench/chat_fanout.py $(BENCH_ARGS)
+
+# The page benchmark (bench/pages.py): 10,000 studies and 20,000 posts seeded once into its own
+# database, pages timed through daphne; writes bench/results/pages.json.
+BENCH_PAGES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cohort_bench_pages
+
+bench-pages: install-dev
+	DATABASE_URL=$(BENCH_PAGES_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) SECRET_KEY=bench-only \
+		SECURE_COOKIES=0 $(PY) bench/pages.py $(BENCH_ARGS)
 
 # Rebuild the committed stylesheet (needs Node.js; `make run` does not). `npm ci` is avoided:
 # the registry mirror here leaves other platforms' optional Tailwind binaries out of the lock file.

@@ -2,14 +2,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from board.models import Attachment, Comment, Post, Task
+from search.query import SearchDocument, words_of
 from studies.models import Membership, Study
 
 UPCOMING_LIMIT = 5
+POST_DOCUMENT = SearchDocument(table=Post._meta.db_table, text_columns=("title",))
 
 
 @dataclass(frozen=True)
@@ -117,32 +119,27 @@ def earlier_commenter_ids(post: Post) -> list[int]:
     return list(Comment.objects.filter(post=post).values_list("author_id", flat=True).distinct())
 
 
-def _full_text_search(posts: QuerySet[Post], query: str) -> QuerySet[Post]:
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-    # The 'simple' configuration does not stem, so it treats English and Korean alike; a
-    # substring match as well finds Korean words inside their particles (공부 in 공부를).
-    vector = SearchVector("title", weight="A", config="simple") + SearchVector(
-        "body", weight="B", config="simple"
-    )
-    search_query = SearchQuery(query, search_type="websearch", config="simple")
-    return posts.annotate(search=vector, rank=SearchRank(vector, search_query)).filter(
-        Q(search=search_query) | Q(title__icontains=query) | Q(body__icontains=query)
-    )
-
-
 def post_search(*, study_id: int, query: str) -> QuerySet[Post]:
-    """Return the study's posts matching `query` in title or body, newest first.
+    """Return the study's posts matching `query`: title matches first, then newest first.
 
-    PostgreSQL ranks with its full-text search (the rank is annotated as `rank`); other
-    databases fall back to a substring match with the same interface.
+    PostgreSQL searches the stored document (search/query.py: prefixes, stems, Korean words
+    inside longer ones); other databases match substrings.
     """
     posts = Post.objects.filter(study_id=study_id).select_related("author", "task")
     query = query.strip()
+    if connection.vendor == "postgresql":
+        words = words_of(query)
+        if not words:
+            return posts.none()
+        return (
+            posts.filter(POST_DOCUMENT.matches(words))
+            .annotate(in_title=POST_DOCUMENT.in_titles(words))
+            .order_by("-in_title", "-created_at", "-id")
+        )
     if not query:
         return posts.none()
-    if connection.vendor == "postgresql":
-        return _full_text_search(posts, query).order_by("-created_at", "-id")
-    return posts.filter(Q(title__icontains=query) | Q(body__icontains=query)).order_by(
-        "-created_at", "-id"
+    return (
+        posts.filter(Q(title__icontains=query) | Q(body__icontains=query))
+        .annotate(in_title=ExpressionWrapper(Q(title__icontains=query), BooleanField()))
+        .order_by("-in_title", "-created_at", "-id")
     )

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "theme",
     "accounts",
     "notifications",
+    "search",
     "studies",
     "board",
     "messaging",

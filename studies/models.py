@@ -59,6 +59,7 @@ class Study(models.Model):
                 name="study_status_valid",
             ),
         ]
+        indexes = [models.Index(fields=["-created_at", "-id"], name="study_newest")]
 
     def __str__(self):
         return self.title

@@ -2,8 +2,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
-from django.contrib.postgres.aggregates import StringAgg
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import (
     Avg,
@@ -20,10 +19,10 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from search.query import SearchDocument, words_of
 from studies.models import Bookmark, JoinRequest, Membership, Review, Study, Tag
 
-# English stemming, so "algorithm" finds "algorithms"; tag names are single words anyway.
-SEARCH_CONFIG = "english"
+STUDY_DOCUMENT = SearchDocument(table=Study._meta.db_table, text_columns=("title", "search_tags"))
 
 
 class Access(Enum):
@@ -87,14 +86,23 @@ class StatusFilter(models.TextChoices):
     COMPLETED = Study.Status.COMPLETED.value, Study.Status.COMPLETED.label
 
 
-def _tag_names():
-    """Return the study's tag names as one space-separated string, for the search vector."""
-    return Subquery(
-        Tag.objects.filter(studies=OuterRef("pk"))
-        .values("studies")
-        .annotate(names=StringAgg("name", " "))
-        .values("names")
-    )
+POPULAR_TAGS_CACHE_KEY = "studies:popular-tags"
+# Counting every study's tags is the explore page's dearest query at 10,000 studies, and a
+# minute-old ranking of tags is as good as a fresh one.
+POPULAR_TAGS_TTL_S = 60
+
+
+def popular_tags(limit: int) -> list[Tag]:
+    """Return the `limit` most used tags, most used first."""
+    tags = cache.get(POPULAR_TAGS_CACHE_KEY)
+    if tags is None:
+        tags = list(
+            Tag.objects.annotate(total=Count("studies"))
+            .filter(total__gt=0)
+            .order_by("-total", "name")[:limit]
+        )
+        cache.set(POPULAR_TAGS_CACHE_KEY, tags, POPULAR_TAGS_TTL_S)
+    return tags[:limit]
 
 
 def studies_for_listing(*, user=None, today: date | None = None) -> QuerySet[Study]:
@@ -128,24 +136,21 @@ def studies_for_listing(*, user=None, today: date | None = None) -> QuerySet[Stu
 
 
 def _search(studies: QuerySet[Study], query: str) -> QuerySet[Study]:
+    """Keep the studies matching `query`, annotated with `in_title` for ordering."""
     if connection.vendor == "postgresql":
-        vector = (
-            SearchVector("title", weight="A", config=SEARCH_CONFIG)
-            + SearchVector("tag_text", weight="A", config=SEARCH_CONFIG)
-            + SearchVector("description", weight="B", config=SEARCH_CONFIG)
-        )
-        search = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        return (
-            studies.annotate(tag_text=_tag_names())
-            .annotate(search=vector, rank=SearchRank(vector, search))
-            .filter(search=search)
+        words = words_of(query)
+        if not words:
+            return studies.annotate(in_title=Value(False)).none()
+        return studies.filter(STUDY_DOCUMENT.matches(words)).annotate(
+            in_title=STUDY_DOCUMENT.in_titles(words)
         )
     # The embedded SQLite default: a plain substring match over the same fields.
-    return studies.filter(
-        Q(title__icontains=query)
-        | Q(description__icontains=query)
-        | Exists(Tag.objects.filter(studies=OuterRef("pk"), name__icontains=query))
-    ).annotate(rank=Value(1.0))
+    in_title = Q(title__icontains=query) | Exists(
+        Tag.objects.filter(studies=OuterRef("pk"), name__icontains=query)
+    )
+    return studies.filter(in_title | Q(description__icontains=query)).annotate(
+        in_title=ExpressionWrapper(in_title, output_field=models.BooleanField())
+    )
 
 
 def explore_studies(
@@ -181,7 +186,7 @@ def explore_studies(
         ).order_by("deadline_passed", "recruitment_deadline", "-id")
     if sort == Sort.NEWEST or not query:
         return studies.order_by("-created_at", "-id")
-    return studies.order_by("-rank", "-created_at", "-id")
+    return studies.order_by("-in_title", "-created_at", "-id")
 
 
 def score_summary_for(user_id: int) -> dict:
@@ -241,13 +246,33 @@ class StudyPage:
         )
 
 
+def study_access_in(context, study: Study) -> Access:
+    """Return the template user's access to `study`, reusing the study page's when it has one.
+
+    The study page's panels (board, chat, call) ask for it each; the page already knows.
+    """
+    page = context.get("page")
+    if isinstance(page, StudyPage) and page.study.pk == study.pk:
+        return page.access
+    user = context.get("user")
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    return study_access(study_id=study.pk, user_id=user_id)
+
+
 def study_page(*, study_id: int, user) -> StudyPage:
     """Return what the study page shows to `user`; raise Study.DoesNotExist for no study."""
-    study = Study.objects.select_related("owner").prefetch_related("tags").get(pk=study_id)
+    user_id = user.pk if user.is_authenticated else None
+    study = (
+        Study.objects.select_related("owner")
+        .prefetch_related("tags")
+        .annotate(
+            is_bookmarked=Exists(Bookmark.objects.filter(study=OuterRef("pk"), user_id=user_id))
+        )
+        .get(pk=study_id)
+    )
     members = list(
         study.memberships.select_related("user").annotate(score=_average_score_of(OuterRef("user")))
     )
-    user_id = user.pk if user.is_authenticated else None
     if user_id == study.owner_id:
         access = Access.OWNER
     elif any(m.user_id == user_id for m in members):
@@ -263,7 +288,7 @@ def study_page(*, study_id: int, user) -> StudyPage:
     )
     if user_id is None:
         return page
-    page.is_bookmarked = Bookmark.objects.filter(study=study, user_id=user_id).exists()
+    page.is_bookmarked = study.is_bookmarked
     if access is Access.OWNER:
         page.pending_requests = list(pending_requests_for_owner(study))
     if not access.is_member:

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,12 +24,13 @@ from studies.forms import (
     StudyForm,
     TransferForm,
 )
-from studies.models import JoinRequest, Study, Tag
+from studies.models import JoinRequest, Study
 from studies.selectors import (
     Access,
     bookmarked_studies,
     explore_studies,
     my_studies,
+    popular_tags,
     study_page,
 )
 from studies.services import TRANSITIONS
@@ -70,7 +70,6 @@ def explore(request):
     page = Paginator(studies, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    popular_tags = Tag.objects.annotate(total=Count("studies")).filter(total__gt=0)
     return render(
         request,
         "studies/explore.html",
@@ -79,7 +78,7 @@ def explore(request):
             "filters": filters,
             "page": page,
             "query_string": query.urlencode(),
-            "popular_tags": popular_tags.order_by("-total", "name")[:POPULAR_TAGS],
+            "popular_tags": popular_tags(POPULAR_TAGS),
         },
     )
 

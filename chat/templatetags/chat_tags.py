@@ -1,7 +1,7 @@
 from django import template
 
 from chat.selectors import open_rooms_of_study
-from studies.selectors import study_access
+from studies.selectors import study_access_in
 
 register = template.Library()
 
@@ -9,9 +9,7 @@ register = template.Library()
 @register.inclusion_tag("chat/study_panel.html", takes_context=True)
 def chat_study_panel(context, study):
     """Show the study's open rooms with how many are online in each; members only see rooms."""
-    user = context.get("user")
-    user_id = user.pk if user is not None and user.is_authenticated else None
-    is_member = study_access(study_id=study.pk, user_id=user_id).is_member
+    is_member = study_access_in(context, study).is_member
     return {
         "study": study,
         "is_member": is_member,

@@ -1,0 +1,74 @@
+"""PostgreSQL search over a table's stored `search_document` (see search/migrations).
+
+Each word of a query must be found, as a prefix of a word or of an English stem ("pap" finds
+"papers", "learn" finds "learning"), as a prefix of any part of a Korean word ("장고" and "고와"
+both find "장고와"), or, from three characters on, as a substring anywhere in a title or a tag
+(through the trigram index: "script" finds "TypeScript"). Every condition is answered by a GIN
+index.
+
+Results rank title and tag matches first (the document's weight-A part), then newest first:
+a ts_rank() order would score every match, thousands of rows at this size, for little gain on
+texts this short.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+
+# Letters and digits: everything else separates words and never reaches tsquery syntax.
+WORD = re.compile(r"[^\W_]+")
+MAX_WORDS = 8
+# pg_trgm indexes substrings of three characters or more; shorter ones match by prefix only.
+MIN_SUBSTRING = 3
+# How close a tag name must be to a misspelt word to be suggested (pg_trgm similarity).
+SUGGESTION_SIMILARITY = 0.25
+
+
+def words_of(query: str) -> list[str]:
+    return WORD.findall(query.lower())[:MAX_WORDS]
+
+
+def _word_query(word: str, weight: str = "") -> tuple[str, list[str]]:
+    lexeme = f"'{word}':*{weight}"
+    return "(to_tsquery('simple', %s) || to_tsquery('english', %s))", [lexeme, lexeme]
+
+
+def _all_words(words: list[str], weight: str = "") -> tuple[str, list[str]]:
+    parts = [_word_query(word, weight) for word in words]
+    return " && ".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """A table's stored document and the title text its trigram index covers."""
+
+    table: str
+    text_columns: tuple[str, ...]
+
+    @property
+    def document(self) -> str:
+        return f'"{self.table}"."search_document"'
+
+    @property
+    def text(self) -> str:
+        return "(" + " || ' ' || ".join(f'"{self.table}"."{c}"' for c in self.text_columns) + ")"
+
+    def matches(self, words: list[str]) -> RawSQL:
+        """Return the condition that every word is found."""
+        conditions, params = [], []
+        for word in words:
+            sql, word_params = _word_query(word)
+            condition = f"{self.document} @@ {sql}"
+            if len(word) >= MIN_SUBSTRING:
+                condition = f"({condition} OR {self.text} ILIKE %s)"
+                word_params = [*word_params, f"%{word}%"]
+            conditions.append(condition)
+            params.extend(word_params)
+        return RawSQL("(" + " AND ".join(conditions) + ")", params, output_field=BooleanField())
+
+    def in_titles(self, words: list[str]) -> RawSQL:
+        """Return whether every word is found in the title-weight (A) fields."""
+        sql, params = _all_words(words, weight="A")
+        return RawSQL(f"({self.document} @@ ({sql}))", params, output_field=BooleanField())

@@ -1,0 +1,85 @@
+"""The search's PostgreSQL side: pg_trgm, the stored documents, their indexes, and their use."""
+
+import pytest
+from django.db import connection
+
+from board import selectors as board_selectors
+from board import services as board_services
+from studies.selectors import explore_studies
+from tests.studies.conftest import make_study
+
+pytestmark = pytest.mark.django_db
+
+INDEXES = {
+    "studies_study_search_document": "gin (search_document)",
+    "studies_study_search_title_trgm": "gin",
+    "board_post_search_document": "gin (search_document)",
+    "board_post_search_title_trgm": "gin (title gin_trgm_ops)",
+}
+
+
+def scalar(sql: str, params=()):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def test_pg_trgm_is_installed_and_reads_hangul_as_letters():
+    assert scalar("SELECT count(*) FROM pg_extension WHERE extname = 'pg_trgm'") == 1
+    # Under this database's locale Hangul syllables are word characters: 장고와 gives the
+    # trigrams "  장", " 장고", "장고와" and "고와 ", while a two-syllable word has no inner one.
+    assert scalar("SELECT array_length(show_trgm('장고와'), 1)") == 4
+    assert scalar("SELECT array_length(show_trgm('장고'), 1)") == 3
+
+
+def test_the_migrations_create_the_documents_and_their_gin_indexes():
+    for table in ("studies_study", "board_post"):
+        column_type = scalar(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = %s AND column_name = 'search_document'",
+            [table],
+        )
+        assert column_type == "tsvector"
+    for name, method in INDEXES.items():
+        definition = scalar("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
+        assert f"USING {method}" in definition, definition
+
+
+def test_the_document_holds_stems_words_and_korean_suffixes():
+    document = scalar("SELECT search_field('장고와 Learning papers', 'A')::text")
+    for lexeme in ("'장고와':1A", "'고와'", "'learn':", "'learning':", "'paper':", "'papers':"):
+        assert lexeme in document, document
+
+
+def plan(queryset) -> str:
+    with connection.cursor() as cursor:
+        # A test table is tiny, so a sequential scan (or a whole-index walk standing in for
+        # one) would always win: leave the planner only index conditions to choose from.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    return queryset.explain()
+
+
+@pytest.mark.parametrize("query", ["장고", "pap", "장고 django"])
+def test_explore_search_is_answered_by_the_document_index(bob, query):
+    make_study(bob, title="장고와 채널스로 실시간 웹 개발", tags=["django"])
+    text = plan(explore_studies(query=query))
+    assert "studies_study_search_document" in text, text
+    assert "Seq Scan on studies_study" not in text, text
+
+
+def test_a_substring_query_also_uses_the_trigram_index(bob):
+    make_study(bob, title="TypeScript weekly")
+    text = plan(explore_studies(query="script"))
+    assert "studies_study_search_document" in text, text
+    assert "studies_study_search_title_trgm" in text, text
+    assert "Seq Scan on studies_study" not in text, text
+
+
+def test_board_search_is_answered_by_indexes(bob):
+    study = make_study(bob)
+    task = board_services.task_create(study=study, by=bob, title="Week 1")
+    board_services.post_create(task=task, author=bob, title="장고 회의록", body="공부합니다")
+    text = plan(board_selectors.post_search(study_id=study.pk, query="장고"))
+    assert "Seq Scan on board_post" not in text, text
+    assert "Index" in text, text

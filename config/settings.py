@@ -151,6 +151,10 @@ if SERVED:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
     }
+    # PostgreSQL's default random_page_cost (4) models spinning disks: with it the planner
+    # scans all 10,000 studies rather than take the search's GIN bitmap, ten times faster on
+    # SSDs or cached data. 1.1 is the usual value there; a URL's own ?options= wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c random_page_cost=1.1")
     # Redis DB numbers are settings so the test suite can keep to its own.
     REDIS_CACHE_DB = env_int("REDIS_CACHE_DB", 0)
     REDIS_CHANNELS_DB = env_int("REDIS_CHANNELS_DB", 1)

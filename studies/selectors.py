@@ -16,6 +16,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -105,20 +106,25 @@ def popular_tags(limit: int) -> list[Tag]:
     return tags[:limit]
 
 
+def _member_total():
+    """Return each study's member count: stored by triggers on PostgreSQL, counted elsewhere."""
+    if connection.vendor == "postgresql":
+        return RawSQL(f'"{Study._meta.db_table}"."member_count"', (), models.IntegerField())
+    return Subquery(
+        Membership.objects.filter(study=OuterRef("pk"))
+        .values("study")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+
+
 def studies_for_listing(*, user=None, today: date | None = None) -> QuerySet[Study]:
     """Return studies with what a card shows, in a constant number of queries."""
     today = today or timezone.localdate()
     studies = (
         Study.objects.select_related("owner")
         .prefetch_related("tags")
-        .annotate(
-            member_total=Subquery(
-                Membership.objects.filter(study=OuterRef("pk"))
-                .values("study")
-                .annotate(total=Count("pk"))
-                .values("total")
-            )
-        )
+        .annotate(member_total=_member_total())
         .annotate(
             recruitment_is_open=ExpressionWrapper(
                 Q(status=Study.Status.RECRUITING)
@@ -254,7 +260,8 @@ def study_access_in(context, study: Study) -> Access:
     page = context.get("page")
     if isinstance(page, StudyPage) and page.study.pk == study.pk:
         return page.access
-    user = context.get("user")
+    request = context.get("request")
+    user = request.user if request is not None else context.get("user")
     user_id = user.pk if user is not None and user.is_authenticated else None
     return study_access(study_id=study.pk, user_id=user_id)
 

@@ -112,7 +112,7 @@ def many_studies(owners, count: int, tags_each: int, members_each: int):
     for number in range(count):
         study = make_study(
             owners[number % len(owners)],
-            title=f"Study {number}",
+            title=f"Study {number} 스터디",
             tags=[f"tag{number}-{tag}" for tag in range(tags_each)],
             capacity=10,
         )
@@ -121,7 +121,17 @@ def many_studies(owners, count: int, tags_each: int, members_each: int):
                 join(study, member)
 
 
-@pytest.mark.parametrize("params", [{}, {"q": "study"}, {"tag": "tag1-0", "sort": "deadline"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": "study"},
+        {"q": "스터디 stu"},
+        {"tag": "tag1-0", "sort": "deadline"},
+        {"open_seats": "on"},
+        {"status": "recruiting"},
+    ],
+)
 def test_explore_queries_do_not_grow_with_studies_tags_or_members(
     make_user, django_assert_max_num_queries, params
 ):

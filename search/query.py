@@ -30,6 +30,25 @@ def words_of(query: str) -> list[str]:
     return WORD.findall(query.lower())[:MAX_WORDS]
 
 
+def closest_words(words: list[str], *, table: str, column: str) -> list[str]:
+    """Return each word replaced by the most similar value of `column` (pg_trgm), if any.
+
+    For a query that found nothing: "djnago" becomes "django". `table` is small (tag names),
+    so the similarity is computed on each of its rows.
+    """
+    from django.db import connection
+
+    sql = (
+        f"SELECT coalesce((SELECT {column} FROM {table} "
+        f"WHERE similarity({column}, word) >= %s "
+        f"ORDER BY similarity({column}, word) DESC, {column} LIMIT 1), word) "
+        "FROM unnest(%s::text[]) WITH ORDINALITY AS typed(word, position) ORDER BY position"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SUGGESTION_SIMILARITY, words])
+        return [row[0] for row in cursor.fetchall()]
+
+
 def _word_query(word: str, weight: str = "") -> tuple[str, list[str]]:
     lexeme = f"'{word}':*{weight}"
     return "(to_tsquery('simple', %s) || to_tsquery('english', %s))", [lexeme, lexeme]

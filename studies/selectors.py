@@ -20,7 +20,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from search.query import SearchDocument, words_of
+from search.query import SearchDocument, closest_words, words_of
 from studies.models import Bookmark, JoinRequest, Membership, Review, Study, Tag
 
 STUDY_DOCUMENT = SearchDocument(table=Study._meta.db_table, text_columns=("title", "search_tags"))
@@ -157,6 +157,20 @@ def _search(studies: QuerySet[Study], query: str) -> QuerySet[Study]:
     return studies.filter(in_title | Q(description__icontains=query)).annotate(
         in_title=ExpressionWrapper(in_title, output_field=models.BooleanField())
     )
+
+
+def spelling_suggestion(query: str) -> str:
+    """Return `query` with misspelt words replaced by the closest tag names, or "" if none is.
+
+    PostgreSQL only (pg_trgm); meant for a search that found nothing.
+    """
+    if connection.vendor != "postgresql":
+        return ""
+    words = words_of(query)
+    if not words:
+        return ""
+    closest = closest_words(words, table=Tag._meta.db_table, column="name")
+    return " ".join(closest) if closest != words else ""
 
 
 def explore_studies(

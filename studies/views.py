@@ -31,6 +31,7 @@ from studies.selectors import (
     explore_studies,
     my_studies,
     popular_tags,
+    spelling_suggestion,
     study_page,
 )
 from studies.services import TRANSITIONS
@@ -68,6 +69,14 @@ def explore(request):
     filters = form.filters()
     studies = explore_studies(**filters, user=request.user)
     page = Paginator(studies, PAGE_SIZE).get_page(request.GET.get("page"))
+    suggestion = ""
+    if filters["query"] and not page.object_list:
+        suggestion = spelling_suggestion(filters["query"])
+    if suggestion:
+        corrected = request.GET.copy()
+        corrected["q"] = suggestion
+        corrected.pop("page", None)
+        suggestion = {"query": suggestion, "url": f"?{corrected.urlencode()}"}
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -79,6 +88,7 @@ def explore(request):
             "page": page,
             "query_string": query.urlencode(),
             "popular_tags": popular_tags(POPULAR_TAGS),
+            "suggestion": suggestion,
         },
     )
 

@@ -153,3 +153,20 @@ def test_the_sqlite_fallback_finds_substrings_title_first(catalogue, monkeypatch
     assert found("장고") == ["장고와 채널스로 실시간 웹 개발", "TypeScript for backend developers"]
     assert found("고와") == ["장고와 채널스로 실시간 웹 개발"]
     assert found("코딩") == ["Weekly papers club"]
+
+
+def test_a_misspelt_search_suggests_the_closest_tags(catalogue):
+    assert found("djnago") == []
+    response = Client().get(URL, {"q": "djnago", "open_seats": "on"})
+    suggestion = response.context["suggestion"]
+    assert suggestion["query"] == "django"
+    assert suggestion["url"] == "?q=django&open_seats=on"
+    assert 'href="?q=django&amp;open_seats=on"' in response.content.decode()
+    assert Client().get(URL, {"q": "typescrpit 백엔드"}).context["suggestion"]["query"] == (
+        "typescript 백엔드"
+    )
+
+
+def test_no_suggestion_when_something_is_found_or_nothing_is_close(catalogue):
+    assert Client().get(URL, {"q": "django"}).context["suggestion"] == ""
+    assert Client().get(URL, {"q": "zzzzqqq"}).context["suggestion"] == ""

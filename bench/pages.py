@@ -40,6 +40,7 @@ HOT_STUDY_POSTS = 2_000
 POSTS_PER_OTHER_STUDY = 200
 CHAT_MESSAGES = 200
 WARMUP = 5
+IN_PROCESS_REQUESTS = 20
 HOT_TITLE = "장고와 채널스로 실시간 웹 개발"
 
 KO_TOPICS = [
@@ -248,7 +249,12 @@ def pages() -> tuple[object, list[tuple[str, str]]]:
     ]
 
 
-def count_queries(reader, url: str) -> int:
+def in_process(reader, url: str, requests: int) -> dict:
+    """Serve `url` in this process: its SQL queries, and medians of CPU time and SQL time.
+
+    The CPU time (time.process_time) is the Django side's own work, which a loaded machine
+    inflates far less than wall time; the SQL time is the wall time spent in the database.
+    """
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -256,11 +262,21 @@ def count_queries(reader, url: str) -> int:
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(reader)
     client.get(url)  # the session and anything cached, as in the timed runs
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    if response.status_code != 200:
-        raise RuntimeError(f"{url} answered {response.status_code}")
-    return len(queries)
+    counts, cpu, sql = [], [], []
+    for _ in range(requests):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.process_time()
+            response = client.get(url)
+            cpu.append((time.process_time() - started) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"{url} answered {response.status_code}")
+        counts.append(len(queries))
+        sql.append(sum(float(query["time"]) for query in queries.captured_queries) * 1000)
+    return {
+        "queries": max(counts),
+        "django_cpu_median_ms": round(statistics.median(cpu), 2),
+        "sql_median_ms": round(statistics.median(sql), 2),
+    }
 
 
 def session_cookie(reader) -> str:
@@ -326,20 +342,21 @@ def main() -> None:
                     "url": url,
                     "studies": studies,
                     "posts": posts,
-                    "queries": count_queries(reader, url),
                     "median_ms": round(statistics.median(timings), 2),
                     "p95_ms": round(percentile(timings, 95), 2),
                     "requests": len(timings),
+                    **in_process(reader, url, IN_PROCESS_REQUESTS),
                 }
             )
     finally:
         server.stop()
     load_after = os.getloadavg()
-    out(f"{'page':<26} {'queries':>7} {'median ms':>10} {'p95 ms':>8}")
+    out(f"{'page':<26} {'queries':>7} {'median ms':>10} {'p95 ms':>8} {'cpu ms':>7} {'sql ms':>7}")
     for row in rows:
         out(
             f"{row['url_kind']:<26} {row['queries']:>7} {row['median_ms']:>10.2f} "
-            f"{row['p95_ms']:>8.2f}"
+            f"{row['p95_ms']:>8.2f} {row['django_cpu_median_ms']:>7.2f} "
+            f"{row['sql_median_ms']:>7.2f}"
         )
     out(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     result = {
@@ -348,7 +365,10 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, shared",
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
-        "timing": "client-side wall time per request over keep-alive HTTP to one daphne",
+        "timing": (
+            "median_ms/p95_ms: client-side wall time per request over keep-alive HTTP to one "
+            "daphne; django_cpu_median_ms/sql_median_ms: the same URL served in-process"
+        ),
         "pages": rows,
     }
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)

@@ -1,5 +1,7 @@
 """User markdown to safe HTML: rendered on the server, then sanitized with an allowlist."""
 
+import threading
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -34,14 +36,24 @@ class EscapeRawHtml(Extension):
         md.inlinePatterns.deregister("html")
 
 
+_renderers = threading.local()
+
+
+def _renderer() -> markdown_lib.Markdown:
+    """Return this thread's converter: building one costs more than converting a card's text."""
+    renderer = getattr(_renderers, "markdown", None)
+    if renderer is None:
+        renderer = _renderers.markdown = markdown_lib.Markdown(
+            extensions=[*EXTENSIONS, EscapeRawHtml()],
+            extension_configs=EXTENSION_CONFIGS,
+            output_format="html",
+        )
+    return renderer
+
+
 def render_markdown(text: str) -> SafeString:
     """Return the sanitized HTML of `text`; raw HTML in it is escaped, never passed through."""
-    html = markdown_lib.markdown(
-        text,
-        extensions=[*EXTENSIONS, EscapeRawHtml()],
-        extension_configs=EXTENSION_CONFIGS,
-        output_format="html",
-    )
+    html = _renderer().reset().convert(text)
     clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -7,6 +7,8 @@ from studies.selectors import reviews_received, score_summary_for, studies_joine
 register = template.Library()
 
 PROFILE_LIMIT = 20
+# Previews show a couple of lines: a description's first characters are all they need.
+PREVIEW_SOURCE_CHARS = 1000
 
 
 @register.inclusion_tag("studies/profile_sections.html")
@@ -23,4 +25,4 @@ def study_profile_sections(person):
 @register.filter
 def markdown_text(text: str) -> str:
     """Return markdown as the plain text a reader sees, for short previews."""
-    return strip_tags(render_markdown(text))
+    return strip_tags(render_markdown(text[:PREVIEW_SOURCE_CHARS]))

@@ -50,8 +50,18 @@ def closest_words(words: list[str], *, table: str, column: str) -> list[str]:
 
 
 def _word_query(word: str, weight: str = "") -> tuple[str, list[str]]:
+    """Return the word's prefix query: its English stem, or the word itself for a stop word.
+
+    The stem's prefix also finds the plain words ("learn" finds "learning"); a stop word ("it")
+    has no stem. One term, rather than stem OR word, keeps the planner's row estimate close
+    enough that it takes the GIN index for rarer words.
+    """
     lexeme = f"'{word}':*{weight}"
-    return "(to_tsquery('simple', %s) || to_tsquery('english', %s))", [lexeme, lexeme]
+    sql = (
+        "(CASE WHEN numnode(to_tsquery('english', %s)) > 0 THEN to_tsquery('english', %s) "
+        "ELSE to_tsquery('simple', %s) END)"
+    )
+    return sql, [lexeme, lexeme, lexeme]
 
 
 def _all_words(words: list[str], weight: str = "") -> tuple[str, list[str]]:

@@ -170,3 +170,10 @@ def test_a_misspelt_search_suggests_the_closest_tags(catalogue):
 def test_no_suggestion_when_something_is_found_or_nothing_is_close(catalogue):
     assert Client().get(URL, {"q": "django"}).context["suggestion"] == ""
     assert Client().get(URL, {"q": "zzzzqqq"}).context["suggestion"] == ""
+
+
+def test_stop_words_are_searched_as_typed(bob):
+    make_study(bob, title="IT 자격증 스터디", tags=["자격증"])
+    make_study(bob, title="Rust weekly", tags=["rust"])
+    assert found("it") == ["IT 자격증 스터디"]
+    assert found("it 자격") == ["IT 자격증 스터디"]

@@ -1,10 +1,10 @@
 """PostgreSQL search over a table's stored `search_document` (see search/migrations).
 
 Each word of a query must be found, as a prefix of a word or of an English stem ("pap" finds
-"papers", "learn" finds "learning"), as a prefix of any part of a Korean word ("장고" and "고와"
-both find "장고와"), or, from three characters on, as a substring anywhere in a title or a tag
-(through the trigram index: "script" finds "TypeScript"). Every condition is answered by a GIN
-index.
+"papers", "learn" finds "learning") or as a prefix of any part of a Korean word ("장고" and
+"고와" both find "장고와"); when asked (`substrings`), from three characters on also as a
+substring anywhere in a title or a tag, through the trigram index ("script" finds
+"TypeScript"). Every condition is answered by a GIN index.
 
 Results rank title and tag matches first (the document's weight-A part), then newest first:
 a ts_rank() order would score every match, thousands of rows at this size, for little gain on
@@ -84,13 +84,18 @@ class SearchDocument:
     def text(self) -> str:
         return "(" + " || ' ' || ".join(f'"{self.table}"."{c}"' for c in self.text_columns) + ")"
 
-    def matches(self, words: list[str]) -> RawSQL:
-        """Return the condition that every word is found."""
+    def matches(self, words: list[str], *, substrings: bool = False) -> RawSQL:
+        """Return the condition that every word is found; in titles as a substring, if asked.
+
+        The substring alternative costs: the planner's estimate for the OR grows enough for it
+        to scan the whole table, and every candidate row is lower-cased for ILIKE. Explore asks
+        for it only once the document alone has found nothing.
+        """
         conditions, params = [], []
         for word in words:
             sql, word_params = _word_query(word)
             condition = f"{self.document} @@ {sql}"
-            if len(word) >= MIN_SUBSTRING:
+            if substrings and len(word) >= MIN_SUBSTRING:
                 condition = f"({condition} OR {self.text} ILIKE %s)"
                 word_params = [*word_params, f"%{word}%"]
             conditions.append(condition)

@@ -141,13 +141,13 @@ def studies_for_listing(*, user=None, today: date | None = None) -> QuerySet[Stu
     return studies
 
 
-def _search(studies: QuerySet[Study], query: str) -> QuerySet[Study]:
+def _search(studies: QuerySet[Study], query: str, *, substrings: bool) -> QuerySet[Study]:
     """Keep the studies matching `query`, annotated with `in_title` for ordering."""
     if connection.vendor == "postgresql":
         words = words_of(query)
         if not words:
             return studies.annotate(in_title=Value(False)).none()
-        return studies.filter(STUDY_DOCUMENT.matches(words)).annotate(
+        return studies.filter(STUDY_DOCUMENT.matches(words, substrings=substrings)).annotate(
             in_title=STUDY_DOCUMENT.in_titles(words)
         )
     # The embedded SQLite default: a plain substring match over the same fields.
@@ -180,10 +180,15 @@ def explore_studies(
     status: str = "",
     open_seats: bool = False,
     sort: str = "",
+    substrings: bool = False,
     user=None,
     today: date | None = None,
 ) -> QuerySet[Study]:
-    """Return the public list of studies, filtered, searched and sorted."""
+    """Return the public list of studies, filtered, searched and sorted.
+
+    `substrings` also finds query words inside title and tag words ("script" in TypeScript):
+    the second try of a search that found nothing (search/query.py says why).
+    """
     today = today or timezone.localdate()
     studies = studies_for_listing(user=user, today=today)
     if tag:
@@ -196,7 +201,7 @@ def explore_studies(
         studies = studies.filter(member_total__lt=F("capacity"))
     query = query.strip()
     if query:
-        studies = _search(studies, query)
+        studies = _search(studies, query, substrings=substrings)
     if sort == Sort.DEADLINE:
         # Upcoming deadlines first, soonest on top; passed ones after them.
         return studies.annotate(

@@ -71,6 +71,10 @@ def explore(request):
     page = Paginator(studies, PAGE_SIZE).get_page(request.GET.get("page"))
     suggestion = ""
     if filters["query"] and not page.object_list:
+        # Nothing found by words: try title and tag substrings, then suggest a spelling.
+        studies = explore_studies(**filters, substrings=True, user=request.user)
+        page = Paginator(studies, PAGE_SIZE).get_page(request.GET.get("page"))
+    if filters["query"] and not page.object_list:
         suggestion = spelling_suggestion(filters["query"])
     if suggestion:
         corrected = request.GET.copy()

@@ -82,9 +82,21 @@ def test_english_stems_and_prefixes(catalogue):
     assert found("PAPERS") == ["Weekly papers club"]
 
 
-def test_a_title_substring_of_three_characters_is_found(catalogue):
-    assert found("script") == ["TypeScript for backend developers"]
-    assert found("ear") == ["Learning Rust together"]
+def page_titles(query: str) -> list[str]:
+    response = Client().get(URL, {"q": query})
+    return [study.title for study in response.context["page"].object_list]
+
+
+def test_title_substrings_are_the_second_try_of_a_search_that_found_nothing(catalogue):
+    assert found("script") == []
+    assert page_titles("script") == ["TypeScript for backend developers"]
+    assert page_titles("ear") == ["Learning Rust together"]
+    assert page_titles("ear rust") == ["Learning Rust together"]
+    # Found by words, so no substring is looked for: "rust" is no part of another title word.
+    assert page_titles("rust") == ["Learning Rust together"]
+    assert [s.title for s in explore_studies(query="script", substrings=True)] == [
+        "TypeScript for backend developers"
+    ]
 
 
 def test_tags_are_searched_korean_ones_by_part(catalogue):

@@ -68,13 +68,15 @@ def test_an_empty_query_finds_nothing(study, posts):
 
 def test_search_tolerates_query_syntax(study, posts):
     # Operators a user types by accident find what the words find, or nothing; never an error.
-    for query in ["-", "OR OR", "(((", "a & | ! b"]:
+    for query in ["-", "OR OR", "(((", "!&|"]:
         assert titles(selectors.post_search(study_id=study.pk, query=query)) == [], query
     for query in ['"dynamic', "((dynamic", "dynamic & | !"]:
         assert titles(selectors.post_search(study_id=study.pk, query=query)) == [
-            "Graph homework",
             "Dynamic programming notes",
+            "Graph homework",
         ], query
+    # Words are prefixes: "a" and "b" are in "a binary heap".
+    assert titles(selectors.post_search(study_id=study.pk, query="a & | ! b")) == ["Graph homework"]
 
 
 def test_the_search_page_is_paginated(study, task, member, settings):

@@ -158,15 +158,6 @@ def test_an_edited_title_is_searched_at_once(catalogue):
     assert found("learning") == ["Weekly papers club"]
 
 
-def test_the_sqlite_fallback_finds_substrings_title_first(catalogue, monkeypatch):
-    from django.db import connection
-
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    assert found("장고") == ["장고와 채널스로 실시간 웹 개발", "TypeScript for backend developers"]
-    assert found("고와") == ["장고와 채널스로 실시간 웹 개발"]
-    assert found("코딩") == ["Weekly papers club"]
-
-
 def test_a_misspelt_search_suggests_the_closest_tags(catalogue):
     assert found("djnago") == []
     response = Client().get(URL, {"q": "djnago", "open_seats": "on"})

@@ -1,7 +1,6 @@
 """The member count on cards and the open-seats filter follow joins, leaves, removals."""
 
 import pytest
-from django.db import connection
 
 from accounts.models import User
 from studies import services
@@ -30,13 +29,3 @@ def test_the_count_follows_every_change_of_membership(bob, alice, carol, dave):
     join(study, dave)
     User.objects.filter(pk=dave.pk).delete()
     assert members(study) == 1
-
-
-def test_the_count_is_the_same_where_it_is_counted_per_request(bob, alice, monkeypatch):
-    study = make_study(bob)
-    join(study, alice)
-    other = make_study(alice, title="Other")
-    stored = {s.pk: s.member_total for s in studies_for_listing()}
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    assert {s.pk: s.member_total for s in studies_for_listing()} == stored
-    assert stored == {study.pk: 2, other.pk: 1}

@@ -31,7 +31,9 @@ __all__ = ["CloseCode", "CohortConsumer", "FrameError", "NotFoundConsumer"]
 
 logger = logging.getLogger(__name__)
 
-FRAME_TYPE = re.compile(r"^[a-z][a-z_]{0,31}$")
+# docs/protocol.md: a type is `[a-z][a-z_.]*`, at most 32 characters. Dotted types are well
+# formed (servers send them) even though no endpoint takes one from a client: `unknown_type`.
+FRAME_TYPE = re.compile(r"[a-z][a-z_.]{0,31}")
 
 # A service the socket depends on (Redis, PostgreSQL) does not answer for the moment: the frame
 # is answered with `unavailable` and `retry_after`, and the socket stays open.
@@ -279,7 +281,8 @@ class CohortConsumer(AsyncWebsocketConsumer):
         except Exception:
             # Not only ValueError: nesting deep enough raises RecursionError.
             raise FrameError("bad_json", "The frame is not valid JSON.") from None
-        if not isinstance(frame, dict) or not FRAME_TYPE.match(str(frame.get("type", ""))):
+        kind = frame.get("type") if isinstance(frame, dict) else None
+        if not isinstance(kind, str) or not FRAME_TYPE.fullmatch(kind):
             raise FrameError("bad_frame", "A frame is a JSON object with a string 'type'.")
         return frame
 

@@ -1,3 +1,5 @@
+import math
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -9,11 +11,55 @@ from django.utils.translation import gettext as _
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.models import User
 from accounts.services import user_create, user_password_changed
+from accounts.throttle import LoginAttempt, signup_blocked_for, wait_message
+
+TOO_MANY_REQUESTS = 429
+
+
+def _throttled(response, seconds: float):
+    response.status_code = TOO_MANY_REQUESTS
+    response["Retry-After"] = str(math.ceil(seconds))
+    return response
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in, throttled per account and per address (accounts/throttle.py).
+
+    A refused attempt is answered with the log-in page, its wait time and HTTP 429 with
+    Retry-After, to browsers and scripts alike; its password is not even checked.
+    """
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        self.attempt = LoginAttempt.of(request)
+        wait = self.attempt.blocked_for()
+        if wait is not None:
+            form = self.form_class(request, initial={"username": request.POST.get("username", "")})
+            context = self.get_context_data(form=form, lockout=wait_message(wait))
+            return _throttled(self.render_to_response(context), wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.attempt.succeeded(response)
+        return response
+
+    def form_invalid(self, form):
+        if self.request.POST.get("username") and self.request.POST.get("password"):
+            self.attempt.failed()
+        return super().form_invalid(form)
 
 
 def signup(request):
     if request.user.is_authenticated:
         return redirect("home")
+    if request.method == "POST":
+        wait = signup_blocked_for(request)
+        if wait is not None:
+            context = {"form": SignUpForm(), "lockout": wait_message(wait)}
+            return _throttled(render(request, "accounts/signup.html", context), wait)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = user_create(

@@ -276,6 +276,14 @@ LOGGING = {
 # (realtime/layer_watch.py).
 REALTIME_LAYER_WATCH_S = float(os.environ.get("REALTIME_LAYER_WATCH_S") or 2)
 
+# Log-in and sign-up throttling (accounts/throttle.py). Failed log-ins per account and per
+# client address within LOGIN_LOCKOUT_S seconds before log-ins are refused until it passes.
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+LOGIN_LOCKOUT_S = env_int("LOGIN_LOCKOUT_S", 15 * 60)
+SIGNUP_ATTEMPTS_PER_ADDRESS = env_int("SIGNUP_ATTEMPTS_PER_ADDRESS", 20)
+SIGNUP_WINDOW_S = env_int("SIGNUP_WINDOW_S", 60 * 60)
+
 # How many unread notifications a socket receives when it connects.
 NOTIFICATIONS_REPLAY_LIMIT = 20
 # How many notifications one `resume` frame returns at most (the client asks again for more).

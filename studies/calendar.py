@@ -1,10 +1,13 @@
 """A study's schedule as an iCalendar feed (RFC 5545) that calendar apps subscribe to.
 
 Who may fetch it: a calendar app cannot send the session cookie, so the feed is served to
-whoever holds its link, which carries a per-study token signed with SECRET_KEY
-(`calendar_token`). Only members see the link on the study page; the feed holds the title,
-the dates and the "how we run it" text, nothing else. Every other study page stays
-session-based. Rotating SECRET_KEY (with no fallback) invalidates every link.
+whoever holds its link, which carries a token of one **membership** (`calendar_token`): the
+membership's id, signed with SECRET_KEY together with the study and the member. Each member
+sees only their own link on the study page. The link dies with the membership: a member who
+leaves or is removed (the row is deleted; rejoining makes a new one with a new link) or whose
+account is deactivated keeps nothing that works. The feed holds the title, the dates and the
+"how we run it" text, nothing else. Every other study page stays session-based. Rotating
+SECRET_KEY (with no fallback) invalidates every link.
 
 Other apps add events to the feed (the board: task deadlines) by registering a source in
 their AppConfig.ready(): `register_event_source(task_deadline_events)`, where the source
@@ -20,7 +23,7 @@ from django.core import signing
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
-from studies.models import Study
+from studies.models import Membership, Study
 
 PRODUCT_ID = "-//Cohort//Studies//EN"
 UID_DOMAIN = "cohort"
@@ -49,13 +52,31 @@ def register_event_source(source: EventSource) -> None:
         _event_sources.append(source)
 
 
-def calendar_token(study: Study) -> str:
-    """Return the unguessable token that lets a calendar app read this study's feed."""
-    return signing.Signer(salt=TOKEN_SALT).signature(str(study.pk))
+def _signature(study_id: int, membership: Membership) -> str:
+    value = f"{study_id}.{membership.pk}.{membership.user_id}"
+    return signing.Signer(salt=TOKEN_SALT).signature(value)
+
+
+def calendar_token(membership: Membership) -> str:
+    """Return the unguessable token that lets this member's calendar app read the feed."""
+    return f"{membership.pk}-{_signature(membership.study_id, membership)}"
 
 
 def calendar_token_valid(study: Study, token: str) -> bool:
-    return constant_time_compare(calendar_token(study), token)
+    """Return whether the token is a current, active member's link to this study's feed."""
+    membership_id, _, signature = token.partition("-")
+    if not membership_id.isdigit() or not signature:
+        return False
+    membership = (
+        Membership.objects.filter(
+            pk=int(membership_id), study_id=study.pk, user__is_active=True
+        ).first()
+        if int(membership_id) <= 2**63 - 1
+        else None
+    )
+    if membership is None:
+        return False
+    return constant_time_compare(_signature(study.pk, membership), signature)
 
 
 def escape_text(value: str) -> str:

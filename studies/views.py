@@ -129,11 +129,12 @@ def detail(request, study_id: int):
         "study": study,
         "description_html": render_markdown(study.description),
     }
-    if page.access.is_member:
+    my_membership = next((m for m in page.members if m.user_id == request.user.pk), None)
+    if page.access.is_member and my_membership is not None:
         context["calendar_url"] = request.build_absolute_uri(
             reverse(
                 "studies:calendar",
-                kwargs={"study_id": study.pk, "token": calendar_token(study)},
+                kwargs={"study_id": study.pk, "token": calendar_token(my_membership)},
             )
         )
     if page.access is Access.OWNER:

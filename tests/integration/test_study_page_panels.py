@@ -44,7 +44,8 @@ def test_outsiders_see_neither_the_board_nor_message_buttons_for_anonymous(study
 
 
 def test_task_deadlines_are_in_the_studys_calendar_feed(study):
-    response = client_for(None).get(f"/studies/{study.pk}/calendar/{calendar_token(study)}.ics")
+    token = calendar_token(study.memberships.get(user=study.owner))
+    response = client_for(None).get(f"/studies/{study.pk}/calendar/{token}.ics")
     feed = response.content.decode()
     assert "SUMMARY:Due: Read chapter 3" in feed
     task_url = re.search(r"URL:(http://testserver/studies/\d+/board/\S+)", feed)

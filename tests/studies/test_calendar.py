@@ -91,31 +91,87 @@ def test_a_study_feed_has_its_schedule_and_the_registered_sources(study, monkeyp
     assert "URL:https://x.test/t/" in lines
 
 
+def feed_url(study, token: str) -> str:
+    return f"/studies/{study.pk}/calendar/{token}.ics"
+
+
+def token_of(study, user) -> str:
+    return calendar_token(study.memberships.get(user=user))
+
+
 @pytest.mark.django_db
 def test_the_feed_is_served_to_the_link_and_not_without_it(study, bob):
-    url = f"/studies/{study.pk}/calendar/{calendar_token(study)}.ics"
-    response = Client().get(url)
+    token = token_of(study, bob)
+    response = Client().get(feed_url(study, token))
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
     assert response.content.decode().startswith("BEGIN:VCALENDAR\r\n")
-    assert Client().get(f"/studies/{study.pk}/calendar/guess.ics").status_code == 404
-    assert Client().get(f"/studies/999999/calendar/{calendar_token(study)}.ics").status_code == 404
+    assert Client().get(feed_url(study, "guess")).status_code == 404
+    membership_id, signature = token.split("-", 1)
+    for forged in [
+        f"{membership_id}-{signature[:-1]}x",
+        f"{membership_id}-",
+        f"{int(membership_id) + 1}-{signature}",
+        f"{'9' * 30}-{signature}",
+        signature,
+    ]:
+        assert Client().get(feed_url(study, forged)).status_code == 404
+    assert Client().get(f"/studies/999999/calendar/{token}.ics").status_code == 404
 
 
 @pytest.mark.django_db
-def test_each_study_has_its_own_token(study, bob, alice):
+def test_a_link_opens_only_its_own_study(study, bob, alice):
     from tests.studies.conftest import make_study
 
     other = make_study(alice, title="Other")
-    assert calendar_token(other) != calendar_token(study)
-    url = f"/studies/{other.pk}/calendar/{calendar_token(study)}.ics"
-    assert Client().get(url).status_code == 404
+    assert token_of(other, alice) != token_of(study, bob)
+    assert Client().get(feed_url(other, token_of(study, bob))).status_code == 404
+    assert Client().get(feed_url(study, token_of(other, alice))).status_code == 404
 
 
 @pytest.mark.django_db
-def test_only_members_see_the_link(member_study, bob, carol, alice):
-    token = calendar_token(member_study)
-    assert token in client_for(carol).get(member_study.get_absolute_url()).content.decode()
-    assert token in client_for(bob).get(member_study.get_absolute_url()).content.decode()
-    assert token not in client_for(alice).get(member_study.get_absolute_url()).content.decode()
-    assert token not in Client().get(member_study.get_absolute_url()).content.decode()
+def test_each_member_sees_their_own_link_and_outsiders_none(member_study, bob, carol, alice):
+    bob_token, carol_token = token_of(member_study, bob), token_of(member_study, carol)
+    assert bob_token != carol_token
+    carol_page = client_for(carol).get(member_study.get_absolute_url()).content.decode()
+    bob_page = client_for(bob).get(member_study.get_absolute_url()).content.decode()
+    assert carol_token in carol_page and bob_token not in carol_page
+    assert bob_token in bob_page and carol_token not in bob_page
+    for page in [
+        client_for(alice).get(member_study.get_absolute_url()).content.decode(),
+        Client().get(member_study.get_absolute_url()).content.decode(),
+    ]:
+        assert "/calendar/" not in page
+
+
+@pytest.mark.django_db
+def test_a_removed_members_link_dies_and_the_others_keep_working(member_study, bob, carol):
+    from studies.services import member_remove
+
+    bob_token, carol_token = token_of(member_study, bob), token_of(member_study, carol)
+    member_remove(study=member_study, user=carol, by=bob)
+    assert Client().get(feed_url(member_study, carol_token)).status_code == 404
+    assert Client().get(feed_url(member_study, bob_token)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_member_who_leaves_and_rejoins_gets_a_new_link(member_study, bob, carol):
+    from studies.services import member_leave
+    from tests.studies.conftest import join
+
+    old = token_of(member_study, carol)
+    member_leave(study=member_study, user=carol)
+    assert Client().get(feed_url(member_study, old)).status_code == 404
+    join(member_study, carol)
+    new = token_of(member_study, carol)
+    assert new != old
+    assert Client().get(feed_url(member_study, old)).status_code == 404
+    assert Client().get(feed_url(member_study, new)).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_deactivated_members_link_dies(member_study, carol):
+    token = token_of(member_study, carol)
+    carol.is_active = False
+    carol.save(update_fields=["is_active"])
+    assert Client().get(feed_url(member_study, token)).status_code == 404

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.models import User
-from accounts.services import user_create, user_password_changed
+from accounts.services import session_rekeyed, user_create, user_password_changed
 from accounts.throttle import LoginAttempt, signup_blocked_for, wait_message
 
 TOO_MANY_REQUESTS = 429
@@ -78,7 +78,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     success_url = reverse_lazy("profile_edit")
 
     def form_valid(self, form):
+        # This session stays logged in and its sockets open; every other session ends
+        # (accounts.signals). Django then gives this session a new key.
+        old_key = self.request.session.session_key
+        form.user.session_kept = old_key
         response = super().form_valid(form)
+        session_rekeyed(old_key=old_key, new_key=self.request.session.session_key)
         user_password_changed(user=self.request.user)
         messages.success(self.request, _("Your password was changed."))
         return response

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
+    "usersessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
@@ -263,6 +264,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Database sessions that know their user, so a password change ends the user's other sessions.
+SESSION_ENGINE = "usersessions.store"
 
 LOGGING = {
     "version": 1,
@@ -283,6 +286,11 @@ LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
 LOGIN_LOCKOUT_S = env_int("LOGIN_LOCKOUT_S", 15 * 60)
 SIGNUP_ATTEMPTS_PER_ADDRESS = env_int("SIGNUP_ATTEMPTS_PER_ADDRESS", 20)
 SIGNUP_WINDOW_S = env_int("SIGNUP_WINDOW_S", 60 * 60)
+
+# Open WebSockets one user may have over every endpoint and process (realtime/guard.py);
+# a slot not refreshed for SOCKET_SLOT_TTL_S seconds (a crashed process) is freed.
+SOCKETS_PER_USER_MAX = env_int("SOCKETS_PER_USER_MAX", 30)
+SOCKET_SLOT_TTL_S = env_int("SOCKET_SLOT_TTL_S", 90)
 
 # How many unread notifications a socket receives when it connects.
 NOTIFICATIONS_REPLAY_LIMIT = 20

@@ -17,7 +17,6 @@ from enum import IntEnum
 
 import redis
 from channels.exceptions import StopConsumer
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
@@ -25,7 +24,8 @@ from django.utils.translation import gettext as _
 from config.errors import RateLimited, RuleBroken
 from realtime import layer_watch
 from realtime.frames import FrameError, clean_ref
-from realtime.groups import session_group
+from realtime.groups import account_group, session_group
+from realtime.guard import AccountSocket
 
 __all__ = ["CloseCode", "CohortConsumer", "FrameError", "NotFoundConsumer"]
 
@@ -55,13 +55,14 @@ class CloseCode(IntEnum):
     NOT_LOGGED_IN = 4401
     FORBIDDEN = 4403
     NOT_FOUND = 4404
+    TOO_MANY_SOCKETS = 4408
 
 
 def _ref(frame) -> str | None:
     return frame.get("ref") if isinstance(frame, dict) else None
 
 
-class CohortConsumer(AsyncWebsocketConsumer):
+class CohortConsumer(AccountSocket):
     max_frame_bytes = 16 * 1024
     max_bad_frames_in_a_row = 10
     # Endpoints with a `resume` frame: told `events.missed` when the layer's Redis comes back.
@@ -116,12 +117,16 @@ class CohortConsumer(AsyncWebsocketConsumer):
         if self.user is None or not self.user.is_authenticated:
             await self.refuse(CloseCode.NOT_LOGGED_IN)
             return
+        if not await self.claim_slot():
+            await self.refuse(CloseCode.TOO_MANY_SOCKETS)
+            return
         refusal = await self.authorize()
         if refusal is not None:
             await self.refuse(refusal)
             return
         await self.accept()
         await self.join(session_group(self.scope["session"].session_key))
+        await self.join(account_group(self.user.pk))
         for group in await self.groups_for_socket():
             await self.join(group)
         self.repeat(self.group_expiry_refresh_s, self.refresh_group_memberships)

@@ -11,6 +11,11 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+def account_group(user_id: int) -> str:
+    """Return the group every socket of the user joins, whatever its endpoint (realtime.guard)."""
+    return f"account.{user_id}"
+
+
 def session_group(session_key: str) -> str:
     """Return the group of every socket opened with this login session."""
     # Hashed, so that session keys never appear in Redis.

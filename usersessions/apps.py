@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class UserSessionsConfig(AppConfig):
+    name = "usersessions"
+    verbose_name = "Sessions by user"

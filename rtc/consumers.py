@@ -36,6 +36,8 @@ _peer_channel = database_sync_to_async(peer_channel)
 
 class RtcCloseCode(IntEnum):
     CALL_FULL = 4429
+    # The same user joined the call from another socket, which took this one's seat.
+    REPLACED = 4409
     # Not a refusal: the server lost this socket's seat (e.g. swept as stale); rejoin.
     REJOIN = 4000
 
@@ -218,6 +220,10 @@ class CallConsumer(StudyScopedConsumer):
         if self.peer_id is None:
             return
         if event["peer_id"] == self.peer_id:
+            if event.get("replaced"):
+                self.peer_id = None
+                await self.close(code=int(RtcCloseCode.REPLACED))
+                return
             # Swept as a ghost while alive (a stalled process): rejoin with a new seat.
             await self.lost_seat()
             return

@@ -74,6 +74,10 @@ class CallParticipant(models.Model):
 
     class Meta:
         ordering = ["joined_at", "id"]
+        constraints = [
+            # One seat per user and call: a newer socket replaces the older (services.call_join).
+            models.UniqueConstraint(fields=["study", "user"], name="rtc_one_seat_per_user"),
+        ]
 
     def __str__(self):
         return f"{self.peer_id} ({self.user_id}) in study {self.study_id}"

@@ -24,10 +24,12 @@ def _end_session_if_empty(study_id: int, now) -> None:
         CallSession.objects.filter(study_id=study_id, ended_at__isnull=True).update(ended_at=now)
 
 
-def _remove(participant: CallParticipant, left_at) -> None:
+def _remove(participant: CallParticipant, left_at, *, replaced: bool = False) -> None:
     Attendance.objects.filter(pk=participant.attendance_id).update(left_at=left_at)
     participant.delete()
-    realtime.peer_left_on_commit(study_id=participant.study_id, peer_id=participant.peer_id)
+    realtime.peer_left_on_commit(
+        study_id=participant.study_id, peer_id=participant.peer_id, replaced=replaced
+    )
 
 
 def _sweep(study_id: int, now) -> None:
@@ -40,13 +42,18 @@ def _sweep(study_id: int, now) -> None:
 
 @transaction.atomic
 def call_join(*, study_id: int, user, channel_name: str) -> Joined:
-    """Add a socket of a member to the study's call, within the participant cap."""
+    """Add a socket of a member to the study's call, within the participant cap, in place of
+    any seat the member already has."""
     # The study row is the lock every join and leave of this call queues on.
     Study.objects.select_for_update().only("pk").get(pk=study_id)
     if not study_access(study_id=study_id, user_id=user.pk).is_member:
         raise NotInCall()
     now = timezone.now()
     _sweep(study_id, now)
+    # One seat per user: a newer socket (another tab, a reload) takes over the user's seat, so
+    # one account can never fill the call. The old socket closes with 4409.
+    for previous in CallParticipant.objects.filter(study_id=study_id, user=user):
+        _remove(previous, left_at=now, replaced=True)
     if CallParticipant.objects.filter(study_id=study_id).count() >= settings.RTC_MAX_PARTICIPANTS:
         raise CallFull()
     session = CallSession.objects.filter(study_id=study_id, ended_at__isnull=True).first()

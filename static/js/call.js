@@ -6,6 +6,8 @@ import { ReconnectingSocket, State } from "./socket.js";
 const SPEAKING_LEVEL = 0.04;
 const LEVEL_INTERVAL_MS = 150;
 const CALL_FULL = 4429;
+const REPLACED = 4409; // this user joined the call from another window or device
+const TOO_MANY_SOCKETS = 4408;
 
 const root = document.querySelector("[data-call]");
 const grid = root.querySelector("[data-call-grid]");
@@ -325,11 +327,12 @@ function onSocketState(state, detail) {
   } else if (state === State.REFUSED) {
     closeAllPeers();
     stopLocalTracks();
-    setStatus(
-      detail === CALL_FULL
-        ? gettext("The call is full.")
-        : gettext("You cannot take part in this call."),
-    );
+    const reasons = {
+      [CALL_FULL]: gettext("The call is full."),
+      [REPLACED]: gettext("You joined this call from another window, so this one left it."),
+      [TOO_MANY_SOCKETS]: gettext("You have too many Cohort pages open. Close some and reload."),
+    };
+    setStatus(reasons[detail] ?? gettext("You cannot take part in this call."));
   }
 }
 

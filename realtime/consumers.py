@@ -127,6 +127,9 @@ class CohortConsumer(AccountSocket):
         await self.accept()
         await self.join(session_group(self.scope["session"].session_key))
         await self.join(account_group(self.user.pk))
+        if await self.session_ended():
+            await self.close(code=CloseCode.NOT_LOGGED_IN)
+            return
         for group in await self.groups_for_socket():
             await self.join(group)
         self.repeat(self.group_expiry_refresh_s, self.refresh_group_memberships)

@@ -18,6 +18,7 @@ import time
 
 import redis
 from asgiref.sync import sync_to_async
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -156,6 +157,15 @@ class AccountSocket(AsyncWebsocketConsumer):
                 await sync_to_async(slots.release, thread_sensitive=False)(
                     user_id, self.channel_name
                 )
+
+    async def session_ended(self) -> bool:
+        """Return whether this socket's session was ended while the socket was being opened.
+
+        Called once the socket listens to its account's group: an end announced before that
+        was not heard, but it deleted the session.
+        """
+        session = self.scope["session"]
+        return not await database_sync_to_async(session.exists)(session.session_key)
 
     async def account_sessions_ended(self, event):
         """The user's sessions were ended (password changed, account deactivated)."""

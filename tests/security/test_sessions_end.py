@@ -132,3 +132,24 @@ async def test_saving_a_profile_closes_nothing(alice):
     await database_sync_to_async(alice.save)()
     assert await socket.receive_nothing() is True
     await socket.disconnect()
+
+
+async def test_a_session_ended_while_its_socket_opens_closes_it(alice, monkeypatch):
+    """The end is announced before the socket listens: the socket finds its session gone."""
+    from accounts.services import user_sessions_end
+    from accounts.socket_guard import AccountSocket
+
+    client = Client()
+    await database_sync_to_async(client.force_login)(alice)
+    claim_slot = AccountSocket.claim_slot
+
+    async def claim_then_race(self):
+        await database_sync_to_async(user_sessions_end)(user=alice)
+        return await claim_slot(self)
+
+    monkeypatch.setattr(AccountSocket, "claim_slot", claim_then_race)
+    socket = communicator("/ws/notifications/", key_of(client))
+    accepted, _ = await socket.connect()
+    assert accepted
+    assert await closed_with(socket) == 4401
+    await socket.disconnect()

@@ -105,6 +105,11 @@ class SocketSlots:
 slots = SocketSlots()
 
 
+@database_sync_to_async
+def _session_exists(session) -> bool:
+    return session.exists(session.session_key)
+
+
 class AccountSocket(AsyncWebsocketConsumer):
     """The account-wide rules of a socket; the consumer base calls `claim_slot` in connect()."""
 
@@ -164,8 +169,7 @@ class AccountSocket(AsyncWebsocketConsumer):
         Called once the socket listens to its account's group: an end announced before that
         was not heard, but it deleted the session.
         """
-        session = self.scope["session"]
-        return not await database_sync_to_async(session.exists)(session.session_key)
+        return not await _session_exists(self.scope["session"])
 
     async def account_sessions_ended(self, event):
         """The user's sessions were ended (password changed, account deactivated)."""

@@ -137,7 +137,7 @@ async def test_saving_a_profile_closes_nothing(alice):
 async def test_a_session_ended_while_its_socket_opens_closes_it(alice, monkeypatch):
     """The end is announced before the socket listens: the socket finds its session gone."""
     from accounts.services import user_sessions_end
-    from accounts.socket_guard import AccountSocket
+    from realtime.guard import AccountSocket
 
     client = Client()
     await database_sync_to_async(client.force_login)(alice)

@@ -129,7 +129,9 @@ def counted_in_a_thread() -> int:
         connection.close()
 
 
-def test_open_sockets_hold_no_database_connections(daphne, alice, bob):
+def test_open_sockets_hold_no_database_connections(daphne, alice, bob, monkeypatch):
+    # One user opens the 60 sockets: above the default per-user cap of 30.
+    monkeypatch.setenv("SOCKETS_PER_USER_MAX", "100")
     study = make_study(alice, bob)
     room = make_room(study, alice)
     server = daphne()

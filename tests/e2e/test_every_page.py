@@ -7,7 +7,6 @@ loaded from node_modules, never from a CDN: run `npm install` in theme/static_sr
 """
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,14 +14,14 @@ from django.utils import timezone
 from board.services import post_create, task_create
 from chat.services import message_post
 from messaging.services import message_send
+from studies.services import join_request_create
 from tests.chat.factories import make_room, make_study
 from tests.conftest import CHROMIUM_ARGS, PASSWORD, in_thread, log_in
+from tests.e2e.artefacts import ROOT, SCREENS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "theme" / "static_src" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENS = ROOT / "var" / "test-artifacts" / "screens"
 SIZES = {"phone": (360, 740), "desktop": (1280, 800)}
 MEDIA_ARGS = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 
@@ -41,8 +40,6 @@ def build_world(make_user):
     study.description = DESCRIPTION
     study.save(update_fields=["description"])
     make_study(bob, title="Databases")
-    from studies.services import join_request_create
-
     join_request_create(study=study, user=carol, message="I would love to join.")
     room = make_room(study, alice)
     message_post(room_id=room.pk, author=alice, body="Hello @bob, welcome!", client_id="c1")
@@ -65,7 +62,6 @@ def build_world(make_user):
         "task": task.pk,
         "post": post.pk,
         "conversation": message.conversation_id,
-        "other_study": study.pk + 1,
     }
 
 

@@ -16,6 +16,7 @@ from studies.services import (
 )
 from tests.chat.factories import make_room, make_study
 from tests.conftest import CHROMIUM_ARGS, in_thread, log_in
+from tests.e2e.artefacts import SCREENS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -96,6 +97,8 @@ def assert_refused(page, code: int, text: str, link: str) -> None:
     expect(box).to_contain_text(text)
     assert box.locator("a").get_attribute("href") == link
     assert box.get_attribute("role") == "alert"
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"refused-{code}.png"), full_page=True)
 
 
 @pytest.mark.parametrize("cause", ["removed", "deleted", "closed", "logged_out"])

@@ -40,7 +40,13 @@ run: install
 setup-test-env: install-dev
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) scripts/setup_test_env.py
 
-test: setup-test-env
+# axe-core (the browser tests' accessibility audit) comes from npm beside Tailwind.
+NODE_MODULES := theme/static_src/node_modules/.package-lock.json
+$(NODE_MODULES): theme/static_src/package.json theme/static_src/package-lock.json
+	cd theme/static_src && npm install --no-audit --no-fund
+	touch $@
+
+test: setup-test-env $(NODE_MODULES)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-suite-only \
 		SECURE_COOKIES=0 $(PY) manage.py collectstatic --noinput --verbosity 0
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) SECRET_KEY=test-suite-only \

@@ -144,3 +144,18 @@ def post_search(*, study_id: int, query: str) -> QuerySet[Post]:
         .annotate(in_title=ExpressionWrapper(Q(title__icontains=query), BooleanField()))
         .order_by("-in_title", "-created_at", "-id")
     )
+
+
+def next_deadlines_by_study(
+    study_ids: list[int], *, per_study: int = 3, today: date | None = None
+) -> dict[int, list[Task]]:
+    """Return each study's next open tasks by due date (today's included), in one query."""
+    today = today or timezone.localdate()
+    deadlines: dict[int, list[Task]] = {study_id: [] for study_id in study_ids}
+    tasks = Task.objects.filter(
+        study_id__in=study_ids, done_at__isnull=True, due_date__gte=today
+    ).order_by("due_date", "id")
+    for task in tasks.only("id", "study_id", "title", "due_date"):
+        if len(deadlines[task.study_id]) < per_study:
+            deadlines[task.study_id].append(task)
+    return deadlines

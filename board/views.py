@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -24,6 +23,7 @@ from board.uploads import (
     upload_too_large_message,
 )
 from markup.markdown import render_markdown
+from markup.text import search_excerpt
 from studies.access import members_only
 from studies.models import Study
 from studies.selectors import Access
@@ -123,7 +123,13 @@ def task_detail(request, study_id: int, task_id: int, *, access: Access):
     return render(
         request,
         "board/task_detail.html",
-        {"study": task.study, "task": task, "page": page, "access": access},
+        {
+            "study": task.study,
+            "task": task,
+            "description_html": render_markdown(task.description),
+            "page": page,
+            "access": access,
+        },
     )
 
 
@@ -458,6 +464,8 @@ def post_search(request, study_id: int, *, access: Access):
     page = Paginator(
         selectors.post_search(study_id=study_id, query=query), SEARCH_RESULTS_PER_PAGE
     ).get_page(request.GET.get("page"))
+    for post in page.object_list:
+        post.excerpt = search_excerpt(post.body, query, length=SEARCH_EXCERPT_CHARS)
     if _wants_json(request):
         return JsonResponse(_search_page_data(request, query, page))
     return render(
@@ -491,7 +499,8 @@ def _search_page_data(request, query: str, page) -> dict:
                 "task": post.task.title,
                 "author": post.author.name,
                 "created_at": post.created_at.isoformat(),
-                "excerpt": Truncator(post.body).chars(SEARCH_EXCERPT_CHARS),
+                "excerpt": post.excerpt.text,
+                "excerpt_parts": post.excerpt.parts(),
             }
             for post in page.object_list
         ],

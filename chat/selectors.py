@@ -118,3 +118,13 @@ def rooms_of_study(study_id: int) -> list[Room]:
 
 def open_rooms_of_study(study_id: int) -> list[Room]:
     return [room for room in rooms_of_study(study_id) if room.is_open]
+
+
+def open_rooms_by_study(study_ids: list[int]) -> dict[int, list[Room]]:
+    """Return each study's open rooms, in one query."""
+    rooms: dict[int, list[Room]] = {study_id: [] for study_id in study_ids}
+    for room in Room.objects.filter(study_id__in=study_ids, closed_at__isnull=True).order_by(
+        "category", "id"
+    ):
+        rooms[room.study_id].append(room)
+    return rooms

@@ -35,6 +35,7 @@ def study_rooms(request, study_id: int, *, access: Access):
                 return redirect(room)
         status = 400
     rooms = selectors.rooms_of_study(study.pk)
+    form.offer_only_free({room.category for room in rooms if room.is_open})
     return render(
         request,
         "chat/study_rooms.html",

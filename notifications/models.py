@@ -21,6 +21,8 @@ class Kind(models.TextChoices):
     OWNERSHIP_TRANSFERRED = "ownership_transferred", _("Ownership transferred")
     REVIEW_RECEIVED = "review_received", _("Review received")
     CHAT_MENTION = "chat_mention", _("Mentioned in chat")
+    STUDY_DELETED = "study_deleted", _("Study deleted")
+    REQUEST_WITHDRAWN = "request_withdrawn", _("Join request withdrawn")
 
 
 class Notification(models.Model):

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from config.redirects import redirect_to_next
+from config.views import OPENED_NOTIFICATION_PATH
 from notifications.models import Notification
 from notifications.selectors import notifications_for, unread_count_for
 from notifications.services import notification_mark_read, notifications_mark_all_read
@@ -39,8 +40,13 @@ def notification_read(request, notification_id: int):
 @require_POST
 @login_required
 def notification_open(request, notification_id: int):
-    """Mark the notification read and go to the page it is about."""
-    return redirect(_mark_read_or_404(request.user, notification_id).url)
+    """Mark the notification read and go to the page it is about.
+
+    The 404 page tells the user when that page's object is gone (config.views.not_found).
+    """
+    url = _mark_read_or_404(request.user, notification_id).url
+    request.session[OPENED_NOTIFICATION_PATH] = url.split("?", 1)[0].split("#", 1)[0]
+    return redirect(url)
 
 
 @require_POST

@@ -336,9 +336,7 @@ def my_studies(user) -> dict:
     return {
         "owned": listing.filter(owner=user),
         "joined": listing.filter(memberships__user=user).exclude(owner=user),
-        "pending": JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING)
-        .select_related("study")
-        .order_by("-created_at"),
+        "pending": my_pending_requests(user),
     }
 
 
@@ -356,3 +354,25 @@ def reviews_received(user_id: int) -> QuerySet[Review]:
 
 def studies_joined(user_id: int) -> QuerySet[Study]:
     return Study.objects.filter(memberships__user_id=user_id).order_by("-memberships__joined_at")
+
+
+def member_studies(user) -> QuerySet[Study]:
+    """Return the studies the user owns or joined, most recently updated first."""
+    return Study.objects.filter(memberships__user=user).order_by("-updated_at", "-id")
+
+
+def requests_awaiting(owner) -> QuerySet[JoinRequest]:
+    """Return the pending requests to join the studies `owner` runs, oldest first."""
+    return (
+        JoinRequest.objects.filter(study__owner=owner, status=JoinRequest.Status.PENDING)
+        .select_related("study", "user")
+        .order_by("created_at", "id")
+    )
+
+
+def my_pending_requests(user) -> QuerySet[JoinRequest]:
+    return (
+        JoinRequest.objects.filter(user=user, status=JoinRequest.Status.PENDING)
+        .select_related("study")
+        .order_by("-created_at")
+    )

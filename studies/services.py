@@ -2,6 +2,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -199,6 +200,15 @@ def join_request_withdraw(*, join_request: JoinRequest, by) -> JoinRequest:
     join_request.status = JoinRequest.Status.WITHDRAWN
     join_request.decided_at = timezone.now()
     join_request.save(update_fields=["status", "decided_at"])
+    study = join_request.study
+    notify(
+        users=[study.owner],
+        kind=Kind.REQUEST_WITHDRAWN,
+        text=_("%(user)s withdrew their request to join %(study)s")
+        % {"user": by.name, "study": study.title},
+        url=study.get_absolute_url(),
+        actor=by,
+    )
     return join_request
 
 
@@ -274,8 +284,18 @@ def study_delete(*, study: Study, by) -> None:
     if study.owner_id != by.pk:
         raise NotAllowed()
     study_id = study.pk
+    members = [m.user for m in study.memberships.select_related("user").exclude(user=by)]
+    title = study.title
     study.delete()
     realtime.study_gone_on_commit(study_id=study_id)
+    notify(
+        users=members,
+        kind=Kind.STUDY_DELETED,
+        text=_("%(user)s deleted the study %(study)s; its board, chat and calls are gone")
+        % {"user": by.name, "study": title},
+        url=reverse("studies:explore"),
+        actor=by,
+    )
 
 
 @transaction.atomic

@@ -18,14 +18,23 @@ function resultItem(result) {
   link.href = isLocalPath(result.url) ? result.url : "#";
   link.textContent = result.title;
   const meta = document.createElement("div");
-  meta.className = "text-sm text-slate-500";
+  meta.className = "text-sm text-slate-600";
   const when = document.createElement("time");
   when.dateTime = result.created_at;
   when.textContent = new Date(result.created_at).toLocaleString(document.documentElement.lang);
   meta.append(`${result.task} · ${result.author} · `, when);
   const excerpt = document.createElement("p");
-  excerpt.className = "mt-1 text-sm text-slate-700";
-  excerpt.textContent = result.excerpt;
+  excerpt.className = "mt-1 break-words text-sm text-slate-700";
+  excerpt.dataset.excerpt = "";
+  for (const [text, hit] of result.excerpt_parts) {
+    if (hit) {
+      const mark = document.createElement("mark");
+      mark.textContent = text;
+      excerpt.append(mark);
+    } else {
+      excerpt.append(text);
+    }
+  }
   item.append(link, meta, excerpt);
   return item;
 }

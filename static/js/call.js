@@ -2,12 +2,10 @@
 // /ws/rtc/<study_id>/ (docs/protocol.md). Negotiation follows the "perfect negotiation"
 // pattern: the peer with the larger peer id is polite and yields when both offer at once.
 import { ReconnectingSocket, State } from "./socket.js";
+import { showRefusal } from "./connection.js";
 
 const SPEAKING_LEVEL = 0.04;
 const LEVEL_INTERVAL_MS = 150;
-const CALL_FULL = 4429;
-const REPLACED = 4409; // this user joined the call from another window or device
-const TOO_MANY_SOCKETS = 4408;
 
 const root = document.querySelector("[data-call]");
 const grid = root.querySelector("[data-call-grid]");
@@ -246,10 +244,12 @@ function closeAllPeers() {
 
 function showCount() {
   setStatus(
-    interpolate(
-      ngettext("In the call with %s other person", "In the call with %s other people", peers.size),
-      [peers.size],
-    ),
+    peers.size
+      ? interpolate(
+          ngettext("In the call with %s other person", "In the call with %s other people", peers.size),
+          [peers.size],
+        )
+      : gettext("You are the only one here. Others will appear as they join."),
   );
 }
 
@@ -327,12 +327,11 @@ function onSocketState(state, detail) {
   } else if (state === State.REFUSED) {
     closeAllPeers();
     stopLocalTracks();
-    const reasons = {
-      [CALL_FULL]: gettext("The call is full."),
-      [REPLACED]: gettext("You joined this call from another window, so this one left it."),
-      [TOO_MANY_SOCKETS]: gettext("You have too many Cohort pages open. Close some and reload."),
-    };
-    setStatus(reasons[detail] ?? gettext("You cannot take part in this call."));
+    setStatus(gettext("Not in the call."));
+    const controls = [...root.querySelectorAll("[data-action]")].filter(
+      (button) => button.dataset.action !== "leave",
+    );
+    showRefusal(document.querySelector("[data-refusal-box]"), detail, controls);
   }
 }
 

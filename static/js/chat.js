@@ -3,6 +3,7 @@
 // mix of state, live, backlog and history frames brought it.
 import { newClientId } from "./client_id.js";
 import { ReconnectingSocket, State } from "./socket.js";
+import { showRefusal, showState } from "./connection.js";
 
 const root = document.querySelector("[data-chat-room]");
 const roomId = root.dataset.roomId;
@@ -19,6 +20,12 @@ const onlineList = root.querySelector("[data-online]");
 const composer = root.querySelector("[data-composer]");
 const textarea = composer.querySelector("textarea");
 const stateBadge = document.querySelector("[data-chat-state]");
+const pendingList = root.querySelector("[data-pending]");
+const emptyLine = root.querySelector("[data-empty]");
+const refusalBox = document.querySelector("[data-refusal-box]");
+const liveLine = root.querySelector("[data-live-announce]");
+const draftKey = `cohort.chat.draft.${roomId}`;
+const outboxKey = `cohort.chat.outbox.${roomId}`;
 
 const TYPING_EVERY_MS = 3000;
 const NEAR_BOTTOM_PX = 80;
@@ -26,7 +33,8 @@ const NEAR_TOP_PX = 60;
 const MENTION = /@[\w.@+-]+/g;
 
 const rendered = new Map(); // seq -> <li>
-const outbox = new Map(); // client_id -> body, until acknowledged
+// client_id -> body, until acknowledged; kept for the tab's session so a reload loses nothing.
+const outbox = new Map(JSON.parse(sessionStorage.getItem(outboxKey) || "[]"));
 let topSeq = 0; // every message up to here is shown (except older history)
 let oldestSeq = null;
 let historyComplete = false;
@@ -38,13 +46,76 @@ let unseen = 0;
 let lastTypingSent = 0;
 const typists = new Map(); // user id -> {name, timer}
 
-const STATE_LABELS = {
-  [State.CONNECTING]: gettext("Connecting…"),
-  [State.OPEN]: gettext("Live"),
-  [State.WAITING]: gettext("Reconnecting…"),
-  [State.REFUSED]: gettext("Disconnected"),
-  [State.CLOSED]: gettext("Disconnected"),
+// Why a refused message was not stored, and whether sending it again can help.
+const REFUSED_MESSAGE = {
+  rate_limited: { text: gettext("Not sent: too many messages at once."), retry: true },
+  bad_body: { text: gettext("Not sent: a message has 1 to 4000 characters."), retry: false },
+  room_closed: { text: gettext("Not sent: this room was closed."), retry: false },
+  forbidden: { text: gettext("Not sent: you may no longer post here."), retry: false },
 };
+
+function saveOutbox() {
+  sessionStorage.setItem(outboxKey, JSON.stringify([...outbox]));
+}
+
+function pendingItem(clientId) {
+  return pendingList.querySelector(`[data-client-id="${clientId}"]`);
+}
+
+// Show a message that the server has not stored yet, below the stored ones.
+function showPending(clientId, body, refusal = null) {
+  let item = pendingItem(clientId);
+  if (!item) {
+    item = document.createElement("li");
+    item.dataset.clientId = clientId;
+    pendingList.append(item);
+  }
+  item.replaceChildren();
+  const header = document.createElement("div");
+  header.className = "flex flex-wrap items-baseline gap-2 text-sm";
+  const author = document.createElement("span");
+  author.className = "font-semibold";
+  author.textContent = root.dataset.myName;
+  const status = document.createElement("span");
+  status.dataset.pendingStatus = "";
+  header.append(author, status);
+  const text = document.createElement("div");
+  text.className = "whitespace-pre-wrap break-words text-slate-600";
+  text.dataset.body = "";
+  text.textContent = body;
+  item.append(header, text);
+  if (refusal) {
+    item.dataset.refused = refusal.code;
+    status.className = "text-xs font-semibold text-red-700";
+    status.textContent = refusal.text;
+    if (refusal.retry) header.append(actionButton(gettext("Retry"), "retry"));
+    else header.append(actionButton(gettext("Edit"), "restore"));
+    header.append(actionButton(gettext("Discard"), "discard"));
+  } else {
+    delete item.dataset.refused;
+    status.className = "text-xs italic text-slate-600";
+    status.textContent =
+      socket && socket.state === State.OPEN ? gettext("Sending…") : gettext("Waiting for the connection…");
+  }
+  emptyLine?.classList.add("hidden");
+}
+
+function refreshPending() {
+  for (const item of pendingList.querySelectorAll("li:not([data-refused])")) {
+    showPending(item.dataset.clientId, outbox.get(item.dataset.clientId) || "");
+  }
+}
+
+function sendMessage(clientId, body) {
+  outbox.set(clientId, body);
+  saveOutbox();
+  showPending(clientId, body);
+  socket.send({ type: "send", body, client_id: clientId, ref: clientId });
+}
+
+function announce(text) {
+  if (liveLine) liveLine.textContent = text;
+}
 
 function showError(text) {
   errorLine.textContent = text;
@@ -91,7 +162,7 @@ function fillBody(element, body) {
 function actionButton(label, action) {
   const button = document.createElement("button");
   button.type = "button";
-  button.className = "text-xs text-slate-500 hover:underline";
+  button.className = "text-xs text-slate-700 underline-offset-2 hover:underline";
   button.dataset.action = action;
   button.textContent = label;
   return button;
@@ -100,12 +171,12 @@ function actionButton(label, action) {
 function fillMessage(item, message) {
   item.replaceChildren();
   const header = document.createElement("div");
-  header.className = "flex items-baseline gap-2 text-sm";
+  header.className = "flex flex-wrap items-baseline gap-2 text-sm";
   const author = document.createElement("span");
   author.className = "font-semibold";
   author.textContent = message.author ? message.author.name : gettext("Former member");
   const time = document.createElement("time");
-  time.className = "text-xs text-slate-500";
+  time.className = "text-xs text-slate-600";
   time.dateTime = message.created_at;
   time.textContent = new Date(message.created_at).toLocaleTimeString([], {
     hour: "2-digit",
@@ -116,14 +187,14 @@ function fillMessage(item, message) {
   const body = document.createElement("div");
   body.dataset.body = "";
   if (message.deleted) {
-    body.className = "italic text-slate-500";
+    body.className = "italic text-slate-600";
     body.textContent = gettext("Message deleted");
   } else {
     body.className = "whitespace-pre-wrap break-words";
     fillBody(body, message.body);
     if (message.edited_at) {
       const edited = document.createElement("span");
-      edited.className = "ml-1 text-xs text-slate-400";
+      edited.className = "ml-1 text-xs text-slate-600";
       edited.textContent = gettext("(edited)");
       header.append(edited);
     }
@@ -151,6 +222,7 @@ function place(message) {
   else list.prepend(item);
   rendered.set(message.seq, item);
   if (oldestSeq === null || message.seq < oldestSeq) oldestSeq = message.seq;
+  emptyLine?.classList.add("hidden");
   return true;
 }
 
@@ -164,10 +236,18 @@ function resume() {
   socket.send({ type: "resume", after: topSeq });
 }
 
-function showLive(messages) {
+function showLive(messages, { announceNew = false } = {}) {
   const stick = nearBottom();
   let added = 0;
-  for (const message of messages) if (place(message)) added += 1;
+  for (const message of messages) {
+    if (!place(message)) continue;
+    added += 1;
+    // Their message has arrived: they are no longer typing it.
+    if (message.author) stopTyping(message.author.id);
+    if (announceNew && message.author && message.author.id !== myId && !message.deleted) {
+      announce(interpolate(gettext("%s: %s"), [message.author.name, message.body]));
+    }
+  }
   advanceTop();
   if (stick) scrollToBottom();
   else if (added) {
@@ -197,6 +277,18 @@ function renderTyping() {
     : "";
 }
 
+function stopTyping(userId) {
+  const typist = typists.get(userId);
+  if (!typist) return;
+  clearTimeout(typist.timer);
+  typists.delete(userId);
+  renderTyping();
+}
+
+function clearTyping() {
+  for (const userId of [...typists.keys()]) stopTyping(userId);
+}
+
 function someoneTyping(user, seconds) {
   const typist = typists.get(user.id);
   if (typist) clearTimeout(typist.timer);
@@ -212,6 +304,7 @@ function flushOutbox() {
   for (const [clientId, body] of outbox) {
     socket.send({ type: "send", body, client_id: clientId, ref: clientId });
   }
+  refreshPending();
 }
 
 function onState(frame) {
@@ -225,6 +318,7 @@ function onState(frame) {
     scrollToBottom();
     stateSeen = true;
   }
+  emptyLine?.classList.toggle("hidden", rendered.size > 0 || outbox.size > 0);
   renderOnline(frame.online);
   flushOutbox();
 }
@@ -236,10 +330,12 @@ function onMessage(frame) {
       break;
     case "chat.message":
       if (frame.message.seq > topSeq + 1) resume();
-      showLive([frame.message]);
+      showLive([frame.message], { announceNew: true });
       break;
     case "chat.ack":
       outbox.delete(frame.client_id);
+      saveOutbox();
+      pendingItem(frame.client_id)?.remove();
       showLive([frame.message]);
       break;
     case "chat.backlog":
@@ -256,7 +352,7 @@ function onMessage(frame) {
       const item = rendered.get(frame.seq);
       if (item) {
         const body = item.querySelector("[data-body]");
-        body.className = "italic text-slate-500";
+        body.className = "italic text-slate-600";
         body.textContent = gettext("Message deleted");
         item.querySelectorAll("[data-action]").forEach((button) => button.remove());
       }
@@ -269,10 +365,7 @@ function onMessage(frame) {
       someoneTyping(frame.user, frame.expires_in);
       break;
     case "room.closed":
-      composer.querySelectorAll("textarea, button").forEach((control) => {
-        control.disabled = true;
-      });
-      showError(gettext("This room was closed. Its history stays readable."));
+      showRefusal(refusalBox, 4410, composer.querySelectorAll("textarea, button"));
       break;
     case "error":
       if (frame.code === "unavailable" && frame.retry_after) {
@@ -287,16 +380,26 @@ function onMessage(frame) {
         showError(gettext("Connection trouble: your message will be sent again shortly."));
         break;
       }
-      if (frame.ref) outbox.delete(frame.ref);
-      showError(
-        frame.code === "rate_limited"
-          ? interpolate(gettext("Slow down: try again in %s s."), [Math.ceil(frame.retry_after)])
-          : frame.detail,
-      );
+      if (frame.ref && outbox.has(frame.ref)) refuseMessage(frame);
+      else showError(frame.detail);
       break;
     default:
       break;
   }
+}
+
+// The server did not store a message: keep it on screen with the reason.
+function refuseMessage(frame) {
+  const body = outbox.get(frame.ref);
+  outbox.delete(frame.ref);
+  saveOutbox();
+  const known = REFUSED_MESSAGE[frame.code] || { text: frame.detail, retry: false };
+  let text = known.text;
+  if (frame.code === "rate_limited" && frame.retry_after) {
+    text = `${text} ${interpolate(gettext("Try again in %s s."), [Math.ceil(frame.retry_after)])}`;
+  }
+  showPending(frame.ref, body, { code: frame.code, text, retry: known.retry });
+  announce(text);
 }
 
 function showOlder(frame) {
@@ -314,7 +417,8 @@ function loadOlder() {
   if (socket.send({ type: "history", before: oldestSeq, limit: 50 })) loadingOlder = true;
 }
 
-const socket = new ReconnectingSocket(`/ws/chat/${roomId}/`, {
+let socket = null;
+socket = new ReconnectingSocket(`/ws/chat/${roomId}/`, {
   onMessage,
   onResume() {
     // The first chat.state holds the latest messages; later opens and `events.missed` resume.
@@ -324,11 +428,21 @@ const socket = new ReconnectingSocket(`/ws/chat/${roomId}/`, {
   },
   onState(state, code) {
     root.dataset.socket = state;
-    stateBadge.textContent = STATE_LABELS[state] || state;
-    stateBadge.classList.toggle("bg-emerald-100", state === State.OPEN);
-    stateBadge.classList.toggle("bg-amber-100", state === State.WAITING);
-    if (state === State.REFUSED && code === 4410) {
-      showError(gettext("This room was closed. Its history stays readable."));
+    showState(stateBadge, state);
+    if (state !== State.OPEN) {
+      // Who is here is unknown until the next chat.state, and so is who is typing.
+      renderOnline([]);
+      clearTyping();
+    }
+    if (state === State.REFUSED) {
+      showRefusal(refusalBox, code, composer.querySelectorAll("textarea, button"));
+      for (const [clientId, body] of outbox) {
+        showPending(clientId, body, { code: "refused", text: gettext("Not sent."), retry: false });
+      }
+      outbox.clear();
+      saveOutbox();
+    } else if (socket) {
+      refreshPending();
     }
     loadingOlder = false;
   },
@@ -345,10 +459,9 @@ composer.addEventListener("submit", (event) => {
   event.preventDefault();
   const body = textarea.value.trim();
   if (!body) return;
-  const clientId = newClientId();
-  outbox.set(clientId, body);
-  socket.send({ type: "send", body, client_id: clientId, ref: clientId });
+  sendMessage(newClientId(), body);
   textarea.value = "";
+  localStorage.removeItem(draftKey);
   showError("");
   scrollToBottom();
 });
@@ -361,9 +474,29 @@ textarea.addEventListener("keydown", (event) => {
 });
 
 textarea.addEventListener("input", () => {
+  if (textarea.value) localStorage.setItem(draftKey, textarea.value);
+  else localStorage.removeItem(draftKey);
   const now = Date.now();
   if (now - lastTypingSent >= TYPING_EVERY_MS && socket.send({ type: "typing" })) {
     lastTypingSent = now;
+  }
+});
+
+pendingList.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-action]");
+  if (!button) return;
+  const item = button.closest("[data-client-id]");
+  const body = item.querySelector("[data-body]").textContent;
+  const clientId = item.dataset.clientId;
+  if (button.dataset.action === "retry") {
+    sendMessage(clientId, body);
+  } else {
+    if (button.dataset.action === "restore") {
+      textarea.value = body;
+      localStorage.setItem(draftKey, body);
+      textarea.focus();
+    }
+    item.remove();
   }
 });
 
@@ -380,3 +513,6 @@ list.addEventListener("click", (event) => {
     socket.send({ type: "delete", id, ref: `delete-${id}` });
   }
 });
+
+textarea.value = localStorage.getItem(draftKey) || "";
+for (const [clientId, body] of outbox) showPending(clientId, body);

@@ -1,6 +1,10 @@
 // The conversation page: live messages, "seen", delete, older messages on scroll.
 // Without JavaScript the page works through its forms; this module takes them over.
+// Nothing typed is lost: the draft is kept, and a message sent while the socket is down
+// waits on screen and goes out (with its client_id) when the socket is back.
 import { newClientId } from "./client_id.js";
+import { State } from "./socket.js";
+import { showRefusal, showState } from "./connection.js";
 
 const FOCUS_REFRESH_MS = 20000;
 const NEAR_TOP_PX = 40;
@@ -14,6 +18,13 @@ function formatTime(iso) {
     return new Date(iso).toLocaleString(undefined, options);
   }
 }
+
+// Why a refused message was not stored, and whether sending it again can help.
+const REFUSED_MESSAGE = {
+  rate_limited: { text: gettext("Not sent: too many messages at once."), retry: true },
+  invalid: { text: gettext("Not sent: a message has 1 to 4000 characters."), retry: false },
+  unavailable: { text: gettext("Not sent: this person cannot receive messages."), retry: false },
+};
 
 export function mountConversation(root, socket) {
   const conversationId = Number(root.dataset.conversation);
@@ -30,8 +41,13 @@ export function mountConversation(root, socket) {
   let readSent = 0;
   let moreOlder = Boolean(olderLink);
   let loadingOlder = false;
-  // The message being sent: sent again under the same client id until the server has it.
-  let pending = null;
+  const pendingList = root.querySelector("[data-pending]");
+  const stateBadge = root.querySelector("[data-dm-state]");
+  const refusalBox = root.querySelector("[data-refusal-box]");
+  const draftKey = `cohort.dm.draft.${conversationId}`;
+  // client_id -> body of messages the server has not stored yet; sent again under the same
+  // client_id until it has.
+  const outbox = new Map();
   let retryTimer = null;
 
   const ids = () => [...list.querySelectorAll("[data-message-id]")].map((li) => Number(li.dataset.messageId));
@@ -81,13 +97,13 @@ export function mountConversation(root, socket) {
     li.dataset.messageId = String(message.id);
     if (mine) li.dataset.mine = "";
     const bubble = document.createElement("div");
-    bubble.className = `max-w-md rounded-lg px-3 py-2 shadow-sm ${mine ? "bg-indigo-600 text-white" : "bg-white"}`;
+    bubble.className = `max-w-md rounded-lg px-3 py-2 shadow-sm ${mine ? "bg-indigo-700 text-white" : "bg-white"}`;
     const body = document.createElement("p");
     body.className = "whitespace-pre-wrap break-words";
     body.dataset.body = "";
     body.textContent = message.body;
     const meta = document.createElement("div");
-    meta.className = "mt-1 flex items-center gap-2 text-xs opacity-75";
+    meta.className = `mt-1 flex flex-wrap items-center gap-2 text-xs ${mine ? "text-indigo-100" : "text-slate-600"}`;
     const time = document.createElement("time");
     time.dateTime = message.created_at;
     time.textContent = formatTime(message.created_at);
@@ -104,6 +120,62 @@ export function mountConversation(root, socket) {
     li.append(bubble);
     if (message.deleted) tombstone(li);
     return li;
+  }
+
+  function pendingItem(clientId) {
+    return pendingList.querySelector(`[data-client-id="${clientId}"]`);
+  }
+
+  function pendingButton(label, action) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "underline";
+    button.dataset.action = action;
+    button.textContent = label;
+    return button;
+  }
+
+  // Show a message the server has not stored yet, after the stored ones.
+  function showPending(clientId, body, refusal = null) {
+    let li = pendingItem(clientId);
+    if (!li) {
+      li = document.createElement("li");
+      li.className = "flex justify-end";
+      li.dataset.clientId = clientId;
+      pendingList.append(li);
+    }
+    const bubble = document.createElement("div");
+    bubble.className = "max-w-md rounded-lg border-2 border-dashed border-indigo-300 bg-white px-3 py-2";
+    const text = document.createElement("p");
+    text.className = "whitespace-pre-wrap break-words";
+    text.dataset.body = "";
+    text.textContent = body;
+    const meta = document.createElement("div");
+    meta.className = "mt-1 flex flex-wrap items-center gap-2 text-xs";
+    const status = document.createElement("span");
+    status.dataset.pendingStatus = "";
+    meta.append(status);
+    if (refusal) {
+      li.dataset.refused = refusal.code;
+      status.className = "font-semibold text-red-700";
+      status.textContent = refusal.text;
+      if (refusal.retry) meta.append(pendingButton(gettext("Retry"), "retry"));
+      else meta.append(pendingButton(gettext("Edit"), "restore"));
+      meta.append(pendingButton(gettext("Discard"), "discard"));
+    } else {
+      delete li.dataset.refused;
+      status.className = "italic text-slate-700";
+      status.textContent =
+        socket.state === State.OPEN ? gettext("Sending…") : gettext("Waiting for the connection…");
+    }
+    bubble.append(text, meta);
+    li.replaceChildren(bubble);
+  }
+
+  function sendPending(clientId) {
+    const body = outbox.get(clientId);
+    socket.send({ type: "send", to: otherId, body, client_id: clientId, ref: `send:${clientId}` });
+    showPending(clientId, body);
   }
 
   function refreshSeen() {
@@ -137,13 +209,6 @@ export function mountConversation(root, socket) {
       readSent = upTo;
       root.querySelector("[data-mark-read-form]")?.remove();
     }
-  }
-
-  // Send the pending message (again) under its client id: the server stores it once.
-  function sendPending() {
-    if (!pending) return false;
-    const frame = { type: "send", to: otherId, body: pending.body, client_id: pending.clientId, ref: "send" };
-    return socket.send(frame);
   }
 
   function focus() {
@@ -185,12 +250,35 @@ export function mountConversation(root, socket) {
       showError(gettext("Write a message first."));
       return;
     }
-    if (!pending || pending.body !== body) pending = { body, clientId: newClientId() };
-    form.querySelector("[name=client_id]").value = pending.clientId;
-    // Without an open socket the form is posted as it would be without JavaScript.
-    if (!sendPending()) return;
     event.preventDefault();
+    const clientId = newClientId();
+    outbox.set(clientId, body);
+    sendPending(clientId);
+    input.value = "";
+    localStorage.removeItem(draftKey);
     showError("");
+    scrollToBottom();
+  });
+  input?.addEventListener("input", () => {
+    if (input.value) localStorage.setItem(draftKey, input.value);
+    else localStorage.removeItem(draftKey);
+  });
+  pendingList?.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-action]");
+    if (!button) return;
+    const li = button.closest("[data-client-id]");
+    const body = li.querySelector("[data-body]").textContent;
+    if (button.dataset.action === "retry") {
+      outbox.set(li.dataset.clientId, body);
+      sendPending(li.dataset.clientId);
+      return;
+    }
+    if (button.dataset.action === "restore") {
+      input.value = body;
+      localStorage.setItem(draftKey, body);
+      input.focus();
+    }
+    li.remove();
   });
   input?.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) {
@@ -207,6 +295,7 @@ export function mountConversation(root, socket) {
 
   document.addEventListener("visibilitychange", markRead);
   setInterval(focus, FOCUS_REFRESH_MS);
+  if (input && !input.value) input.value = localStorage.getItem(draftKey) || "";
   refreshSeen();
   scrollToBottom();
   // Every message up to this id is shown: the page rendered them, or a resume answered them.
@@ -217,19 +306,31 @@ export function mountConversation(root, socket) {
   return {
     onOpen() {
       focus();
-      // A send the server never answered (the connection dropped) goes again.
-      sendPending();
+      // Sends the server never answered (the connection dropped) go again, same client ids.
+      for (const clientId of outbox.keys()) sendPending(clientId);
     },
     onResume() {
       socket.send({ type: "resume", after: syncedUpTo, conversation: conversationId });
+    },
+    onState(state, code) {
+      root.dataset.socket = state;
+      showState(stateBadge, state);
+      for (const [clientId, body] of outbox) showPending(clientId, body);
+      if (state === State.REFUSED) {
+        showRefusal(refusalBox, code, form ? form.querySelectorAll("textarea, button") : []);
+        for (const [clientId, body] of outbox) {
+          showPending(clientId, body, { code: "refused", text: gettext("Not sent."), retry: false });
+        }
+        outbox.clear();
+      }
     },
     onFrame(frame) {
       switch (frame.type) {
         case "message.new":
         case "message.sent":
-          if (pending && frame.message.client_id === pending.clientId) {
-            if (input.value.trim() === pending.body) input.value = "";
-            pending = null;
+          if (outbox.has(frame.message.client_id)) {
+            outbox.delete(frame.message.client_id);
+            pendingItem(frame.message.client_id)?.remove();
           }
           if (add(frame.message)) {
             refreshSeen();
@@ -262,21 +363,30 @@ export function mountConversation(root, socket) {
             root.querySelector("[data-mark-read-form]")?.remove();
           }
           break;
-        case "error":
-          if (frame.ref === "send" && frame.code === "unavailable" && frame.retry_after) {
-            // A service was briefly down: the same client id goes again after the pause.
+        case "error": {
+          const clientId = frame.ref?.startsWith("send:") ? frame.ref.slice(5) : null;
+          if (clientId && frame.code === "unavailable" && frame.retry_after) {
+            // A service was briefly down: the outbox goes again after the pause, same client ids.
             clearTimeout(retryTimer);
-            retryTimer = setTimeout(sendPending, frame.retry_after * 1000);
+            retryTimer = setTimeout(() => {
+              for (const id of outbox.keys()) sendPending(id);
+            }, frame.retry_after * 1000);
             showError(gettext("Connection trouble: your message will be sent again shortly."));
             break;
           }
-          if (frame.ref === "send" || frame.ref === "delete") {
+          if (clientId && outbox.has(clientId)) {
+            const body = outbox.get(clientId);
+            outbox.delete(clientId);
+            const known = REFUSED_MESSAGE[frame.code] || { text: frame.detail, retry: false };
             const wait = frame.retry_after
-              ? ` ${interpolate(gettext("Try again in %s s."), [frame.retry_after])}`
+              ? ` ${interpolate(gettext("Try again in %s s."), [Math.ceil(frame.retry_after)])}`
               : "";
-            showError(frame.detail + wait);
+            showPending(clientId, body, { code: frame.code, text: known.text + wait, retry: known.retry });
+          } else if (frame.ref === "delete") {
+            showError(frame.detail);
           }
           break;
+        }
         default:
           break;
       }

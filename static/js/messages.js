@@ -5,7 +5,21 @@ import { ReconnectingSocket } from "./socket.js";
 import { mountConversation } from "./conversation.js";
 
 const badge = document.querySelector("[data-dm-badge]");
+const label = document.querySelector("[data-dm-label]");
 const views = [];
+
+// The mail link's name for screen readers says the count the badge shows; pages that list
+// unread conversations (the dashboard) hear of changes.
+function showUnreadMessages(count) {
+  if (typeof count !== "number") return;
+  showUnread(badge, count, "unreadMessages");
+  if (label) {
+    label.textContent = count
+      ? interpolate(ngettext("Messages, %s unread", "Messages, %s unread", count), [count])
+      : gettext("Messages");
+  }
+  window.dispatchEvent(new CustomEvent("cohort:unread-messages", { detail: count }));
+}
 
 const socket = new ReconnectingSocket("/ws/messages/", {
   onOpen() {
@@ -15,11 +29,12 @@ const socket = new ReconnectingSocket("/ws/messages/", {
     for (const view of views) view.onResume();
   },
   onMessage(frame) {
-    if (frame.type !== "error" && "unread" in frame) showUnread(badge, frame.unread, "unreadMessages");
+    if (frame.type !== "error" && "unread" in frame) showUnreadMessages(frame.unread);
     for (const view of views) view.onFrame(frame);
   },
-  onState(state) {
+  onState(state, code) {
     document.body.dataset.messageSocket = state;
+    for (const view of views) view.onState(state, code);
   },
 });
 

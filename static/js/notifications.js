@@ -4,7 +4,18 @@ import { ReconnectingSocket } from "./socket.js";
 
 const TOAST_MS = 8000;
 const badge = document.querySelector("[data-unread-badge]");
+const label = document.querySelector("[data-unread-label]");
 const toasts = document.querySelector("[data-toasts]");
+
+// The bell's name for screen readers says the count the badge shows.
+function showUnreadNotifications(count) {
+  showUnread(badge, count, "unreadNotifications");
+  if (label && typeof count === "number") {
+    label.textContent = count
+      ? interpolate(ngettext("Notifications, %s unread", "Notifications, %s unread", count), [count])
+      : gettext("Notifications");
+  }
+}
 
 function isLocalPath(url) {
   return typeof url === "string" && url.startsWith("/") && !url.startsWith("//");
@@ -32,13 +43,15 @@ function take(notification) {
   if (shown.has(notification.id)) return;
   shown.add(notification.id);
   if (!notification.read) showToast(notification);
+  // Pages that list what notifications are about (live_sections.js) bring themselves up to date.
+  window.dispatchEvent(new CustomEvent("cohort:notification", { detail: notification }));
 }
 
 new ReconnectingSocket("/ws/notifications/", {
   onMessage(frame, socket) {
     switch (frame.type) {
       case "notifications.state":
-        showUnread(badge, frame.unread, "unreadNotifications");
+        showUnreadNotifications(frame.unread);
         if (syncedUpTo === null) {
           // The first state is what the page already stands for; later ones are followed by
           // the resume below, which shows what came in meanwhile.
@@ -47,10 +60,10 @@ new ReconnectingSocket("/ws/notifications/", {
         }
         break;
       case "notifications.read":
-        showUnread(badge, frame.unread, "unreadNotifications");
+        showUnreadNotifications(frame.unread);
         break;
       case "notification.new":
-        showUnread(badge, frame.unread, "unreadNotifications");
+        showUnreadNotifications(frame.unread);
         take(frame.notification);
         break;
       case "notifications.resume":
@@ -58,7 +71,7 @@ new ReconnectingSocket("/ws/notifications/", {
           take(notification);
           syncedUpTo = Math.max(syncedUpTo, notification.id);
         }
-        showUnread(badge, frame.unread, "unreadNotifications");
+        showUnreadNotifications(frame.unread);
         if (frame.more) socket.send({ type: "resume", after: syncedUpTo });
         break;
       default:

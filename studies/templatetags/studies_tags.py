@@ -1,7 +1,6 @@
 from django import template
-from django.utils.html import strip_tags
 
-from markup.markdown import render_markdown
+from markup.text import markdown_to_text
 from studies.selectors import reviews_received, score_summary_for, studies_joined
 
 register = template.Library()
@@ -25,4 +24,4 @@ def study_profile_sections(person):
 @register.filter
 def markdown_text(text: str) -> str:
     """Return markdown as the plain text a reader sees, for short previews."""
-    return strip_tags(render_markdown(text[:PREVIEW_SOURCE_CHARS]))
+    return markdown_to_text(text[:PREVIEW_SOURCE_CHARS])

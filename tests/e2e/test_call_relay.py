@@ -178,7 +178,7 @@ def test_two_members_call_through_coturn_relay_only(tmp_path, study):
             bob_page.wait_for_url(f"{base_url}/studies/{study.pk}/")
             alice_page.locator("[data-peer-id]").wait_for(state="detached", timeout=10000)
             expect(alice_page.locator("[data-call-status]")).to_have_text(
-                "In the call with 0 other people"
+                "You are the only one here. Others will appear as they join."
             )
             browser.close()
 

@@ -7,5 +7,5 @@ from accounts.models import User
 @admin.register(User)
 class CohortUserAdmin(UserAdmin):
     fieldsets = UserAdmin.fieldsets + (
-        ("Profile", {"fields": ("display_name", "bio", "timezone")}),
+        ("Profile", {"fields": ("display_name", "bio", "timezone", "language")}),
     )

@@ -1,5 +1,6 @@
 import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -20,6 +21,11 @@ class User(AbstractUser):
     # Validated rather than given choices, so a tzdata update needs no migration.
     timezone = models.CharField(
         _("time zone"), max_length=64, default="UTC", validators=[validate_timezone]
+    )
+    # The language the user chose with the switcher (or spoke at their first log-in); pages and
+    # notifications use it. Blank until then: the browser's language applies.
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
     )
 
     def __str__(self):

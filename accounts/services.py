@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -64,3 +65,13 @@ def session_rekeyed(*, old_key: str, new_key: str) -> None:
     if old_key and new_key and old_key != new_key:
         event = {"type": "session.rekeyed", "group": session_group(new_key)}
         send_on_commit(session_group(old_key), event)
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Remember the user's language; return False (and change nothing) for one we do not speak."""
+    if language not in dict(settings.LANGUAGES):
+        return False
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+    return True

@@ -1,11 +1,23 @@
-from django.contrib.auth.signals import user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils import translation
 
 from accounts.models import User
-from accounts.services import user_sessions_end
+from accounts.services import user_language_set, user_sessions_end
 from realtime.groups import session_group
 from realtime.sender import send
+
+
+@receiver(user_logged_in)
+def remember_first_language(sender, request, user, **kwargs):
+    """Keep the language a user first logs in with (their browser's or the switcher's).
+
+    Notifications reach users in their own language, so everyone needs one; a language chosen
+    before stays, and from then on applies at every log-in (accounts.middleware).
+    """
+    if not user.language:
+        user_language_set(user=user, language=translation.get_language())
 
 
 @receiver(user_logged_out)

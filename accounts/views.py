@@ -7,10 +7,17 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
+from django.views import i18n
+from django.views.decorators.http import require_POST
 
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.models import User
-from accounts.services import session_rekeyed, user_create, user_password_changed
+from accounts.services import (
+    session_rekeyed,
+    user_create,
+    user_language_set,
+    user_password_changed,
+)
 from accounts.throttle import LoginAttempt, signup_blocked_for, wait_message
 
 TOO_MANY_REQUESTS = 429
@@ -102,3 +109,12 @@ def profile_edit(request):
         messages.success(request, _("Your profile was saved."))
         return redirect(request.user)
     return render(request, "accounts/profile_edit.html", {"form": form})
+
+
+@require_POST
+def set_language(request):
+    """Django's set_language (the language cookie), remembered on the profile once logged in."""
+    response = i18n.set_language(request)
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response

@@ -18,6 +18,7 @@ urlpatterns = [
     path("studies/<int:study_id>/call/", include("rtc.urls")),
     path("chat/", include("chat.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("admin/", admin.site.urls),
 ]
 

@@ -160,7 +160,7 @@ def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None
     page.goto(f"{base_url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url(f"{base_url}/")
 
 

@@ -1,5 +1,6 @@
 // Infinite scroll over the paginated search results: the next page arrives as JSON when the
 // end of the list comes into view. Without this script the pagination links work as they are.
+import { timeElement } from "./when.js";
 
 const list = document.querySelector("[data-search-results]");
 const sentinel = document.querySelector("[data-infinite-scroll]");
@@ -19,10 +20,7 @@ function resultItem(result) {
   link.textContent = result.title;
   const meta = document.createElement("div");
   meta.className = "text-sm text-slate-600";
-  const when = document.createElement("time");
-  when.dateTime = result.created_at;
-  when.textContent = new Date(result.created_at).toLocaleString(document.documentElement.lang);
-  meta.append(`${result.task} · ${result.author} · `, when);
+  meta.append(`${result.task} · ${result.author} · `, timeElement(result.created_at));
   const excerpt = document.createElement("p");
   excerpt.className = "mt-1 break-words text-sm text-slate-700";
   excerpt.dataset.excerpt = "";

@@ -4,6 +4,7 @@
 import { newClientId } from "./client_id.js";
 import { ReconnectingSocket, State } from "./socket.js";
 import { showRefusal, showState } from "./connection.js";
+import { timeElement } from "./when.js";
 
 const root = document.querySelector("[data-chat-room]");
 const roomId = root.dataset.roomId;
@@ -175,14 +176,8 @@ function fillMessage(item, message) {
   const author = document.createElement("span");
   author.className = "font-semibold";
   author.textContent = message.author ? message.author.name : gettext("Former member");
-  const time = document.createElement("time");
+  const time = timeElement(message.created_at);
   time.className = "text-xs text-slate-600";
-  time.dateTime = message.created_at;
-  time.textContent = new Date(message.created_at).toLocaleTimeString([], {
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZone: document.body.dataset.timeZone || undefined,
-  });
   header.append(author, time);
   const body = document.createElement("div");
   body.dataset.body = "";

@@ -5,19 +5,10 @@
 import { newClientId } from "./client_id.js";
 import { State } from "./socket.js";
 import { showRefusal, showState } from "./connection.js";
+import { timeElement } from "./when.js";
 
 const FOCUS_REFRESH_MS = 20000;
 const NEAR_TOP_PX = 40;
-
-function formatTime(iso) {
-  const options = { dateStyle: "short", timeStyle: "short" };
-  const timeZone = document.body.dataset.timeZone;
-  try {
-    return new Date(iso).toLocaleString(undefined, { ...options, timeZone });
-  } catch {
-    return new Date(iso).toLocaleString(undefined, options);
-  }
-}
 
 // Why a refused message was not stored, and whether sending it again can help.
 const REFUSED_MESSAGE = {
@@ -104,10 +95,7 @@ export function mountConversation(root, socket) {
     body.textContent = message.body;
     const meta = document.createElement("div");
     meta.className = `mt-1 flex flex-wrap items-center gap-2 text-xs ${mine ? "text-indigo-100" : "text-slate-600"}`;
-    const time = document.createElement("time");
-    time.dateTime = message.created_at;
-    time.textContent = formatTime(message.created_at);
-    meta.append(time);
+    meta.append(timeElement(message.created_at));
     if (mine) {
       const seen = document.createElement("span");
       seen.className = "font-semibold hidden";

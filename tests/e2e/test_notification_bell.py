@@ -35,7 +35,7 @@ def test_sign_up_log_in_and_see_the_bell_update_live(daphne, browser):
     page.fill("input[name=email]", "newcomer@example.com")
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url(f"{server.url}/")
     page.click("header form button[type=submit]")  # log out
 

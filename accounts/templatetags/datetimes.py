@@ -1,0 +1,80 @@
+"""One way to show a date or a time: `{{ value|when }}` and `{{ value|when:"datetime" }}`.
+
+Styles: "relative" ("3 minutes ago", the full date and time once a week old), "datetime"
+("Dec 1, 2026, 9:38 PM" / "2026년 12월 1일 오후 9:38"), "date" and "time". The filter writes
+<time datetime="…" data-when="style">; static/js/when.js writes the same text for times inserted
+live and keeps relative ones current, in the page's language and the user's time zone.
+"""
+
+import datetime as dt
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
+
+register = template.Library()
+
+STYLES = ("relative", "datetime", "date", "time")
+# Past this age a relative time reads better as the date itself (the same in when.js).
+RELATIVE_LIMIT_S = 7 * 24 * 3600
+FORMATS = {"datetime": "DATETIME_FORMAT", "date": "DATE_FORMAT", "time": "TIME_FORMAT"}
+
+
+def relative_text(value: dt.datetime, now: dt.datetime) -> str | None:
+    """Return how long ago `value` was, or None when a date reads better."""
+    seconds = (now - value).total_seconds()
+    if seconds < -60 or seconds >= RELATIVE_LIMIT_S:
+        return None
+    if seconds < 60:
+        return gettext("just now")
+    if seconds < 3600:
+        count = int(seconds // 60)
+        return ngettext("%(count)s minute ago", "%(count)s minutes ago", count) % {"count": count}
+    if seconds < 86400:
+        count = int(seconds // 3600)
+        return ngettext("%(count)s hour ago", "%(count)s hours ago", count) % {"count": count}
+    count = int(seconds // 86400)
+    return ngettext("%(count)s day ago", "%(count)s days ago", count) % {"count": count}
+
+
+def when_text(value, style: str = "relative", now: dt.datetime | None = None) -> str:
+    """Return `value` as text in the active language and time zone."""
+    if style not in STYLES:
+        raise ValueError(f"Unknown date style {style!r}; use one of {STYLES}.")
+    if not isinstance(value, dt.datetime):
+        return formats.date_format(value, "DATE_FORMAT")
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    if style == "relative":
+        text = relative_text(value, now or timezone.now())
+        if text is not None:
+            return text
+        style = "datetime"
+    return formats.date_format(value, FORMATS[style])
+
+
+@register.filter
+def when(value, style: str = "relative"):
+    """Render a date or datetime as a <time> element (see the module's docstring)."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, dt.datetime):
+        return format_html(
+            '<time datetime="{}" data-when="date">{}</time>', value.isoformat(), when_text(value)
+        )
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    if style == "relative":
+        return format_html(
+            '<time datetime="{}" data-when="relative" title="{}">{}</time>',
+            value.isoformat(),
+            when_text(value, "datetime"),
+            when_text(value, "relative"),
+        )
+    return format_html(
+        '<time datetime="{}" data-when="{}">{}</time>',
+        value.isoformat(),
+        style,
+        when_text(value, style),
+    )

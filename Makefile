@@ -11,8 +11,8 @@ PYTEST_ARGS ?= -n 2 --dist loadgroup
 # Where `make run` serves (loopback only).
 PORT ?= 8000
 
-.PHONY: run install install-dev migrate setup-test-env test lint check-infra css css-check bench \
-	bench-pages clean turn
+.PHONY: run install install-dev migrate setup-test-env test lint messages check-infra css css-check \
+	bench bench-pages clean turn
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,13 @@ lint: install-dev check-infra
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(BIN)/djlint templates --check
+	@# Every marked string has its Korean translation, and no .po or .mo file is stale.
+	$(PY) scripts/translations.py check
+
+# Update locale/ko/LC_MESSAGES/*.po from the sources and compile the .mo files (committed, so
+# `make run` needs no gettext). Needs GNU gettext (`apt-get install gettext`).
+messages: install-dev
+	$(PY) scripts/translations.py update
 
 # The deployment files, offline: the Kubernetes manifests against the Kubernetes schemas (strict:
 # no unknown fields) and the compose file against the compose-spec schema, both shipped in the

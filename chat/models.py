@@ -5,6 +5,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from studies.models import Study
 
@@ -13,7 +14,7 @@ class Category(models.TextChoices):
     PLANNING = "planning", _("Planning")
     PROGRESS = "progress", _("Progress")
     QNA = "qna", _("Q&A")
-    REVIEW = "review", _("Review")
+    REVIEW = "review", pgettext_lazy("chat room category", "Review")
     GENERAL = "general", _("General")
 
 

@@ -61,6 +61,7 @@ PACKAGES = [
     Package("socat", "the relay and fault tests", command="socat"),
     Package("redis-server", "tests that start Redis servers of their own", command="redis-server"),
     Package("iproute2", "the call relay test's network namespace", command="ip"),
+    Package("gettext", "the translation check (make lint) and its test", command="msgfmt"),
 ]
 
 

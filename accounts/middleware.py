@@ -3,6 +3,8 @@ import zoneinfo
 from django.conf import settings
 from django.utils import timezone, translation
 
+from config.languages import user_language
+
 
 class UserTimezoneMiddleware:
     """Render dates and times in the logged-in user's own time zone."""
@@ -17,13 +19,6 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
-
-
-def user_language(user) -> str:
-    """Return the language the user chose, or "" when they have not chosen one."""
-    if user.is_authenticated and user.language in dict(settings.LANGUAGES):
-        return user.language
-    return ""
 
 
 class UserLanguageMiddleware:

@@ -19,15 +19,22 @@ def user_create(
     password: str,
     timezone: str = "UTC",
     display_name: str = "",
+    language: str = "",
 ) -> User:
     """Create an account and greet its owner; the caller has validated the input."""
-    user = User(username=username, email=email, timezone=timezone, display_name=display_name)
+    user = User(
+        username=username,
+        email=email,
+        timezone=timezone,
+        display_name=display_name,
+        language=language if language in dict(settings.LANGUAGES) else "",
+    )
     user.set_password(password)
     user.save()
     notify(
         users=[user],
         kind=Kind.WELCOME,
-        text=_("Welcome to Cohort! Tell other learners about yourself on your profile."),
+        text=lambda: _("Welcome to Cohort! Tell other learners about yourself on your profile."),
         url=reverse("profile_edit"),
     )
     return user
@@ -37,7 +44,7 @@ def user_password_changed(*, user: User) -> None:
     notify(
         users=[user],
         kind=Kind.PASSWORD_CHANGED,
-        text=_("Your password was changed. If this was not you, change it again now."),
+        text=lambda: _("Your password was changed. If this was not you, change it again now."),
         url=reverse("password_change"),
     )
 

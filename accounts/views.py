@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
@@ -74,6 +75,8 @@ def signup(request):
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
             timezone=form.cleaned_data["timezone"],
+            # The language of the sign-up page: the welcome is written in it.
+            language=get_language(),
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("home")

@@ -33,7 +33,9 @@ def _tell_assignee(task: Task, by) -> None:
     notify(
         users=[task.assignee],
         kind=Kind.TASK_ASSIGNED,
-        text=_("%(user)s assigned you the task %(task)s") % {"user": by.name, "task": task.title},
+        text=lambda: (
+            _("%(user)s assigned you the task %(task)s") % {"user": by.name, "task": task.title}
+        ),
         url=task.get_absolute_url(),
         actor=by,
     )
@@ -167,8 +169,10 @@ def post_create(
         notify(
             users=study_members(task.study_id).exclude(pk=author.pk),
             kind=Kind.BOARD_POST_CREATED,
-            text=_("%(user)s posted %(title)s on %(task)s")
-            % {"user": author.name, "title": title, "task": task.title},
+            text=lambda: (
+                _("%(user)s posted %(title)s on %(task)s")
+                % {"user": author.name, "title": title, "task": task.title}
+            ),
             url=post.get_absolute_url(),
             actor=author,
         )
@@ -228,7 +232,9 @@ def comment_create(*, post: Post, author, body: str) -> Comment:
             # Only people who can still open the post: earlier commenters may have left.
             users=User.objects.filter(pk__in=recipients, memberships__study_id=post.study_id),
             kind=Kind.BOARD_COMMENT_CREATED,
-            text=_("%(user)s commented on %(title)s") % {"user": author.name, "title": post.title},
+            text=lambda: (
+                _("%(user)s commented on %(title)s") % {"user": author.name, "title": post.title}
+            ),
             url=post.get_absolute_url(),
             actor=author,
         )

@@ -6,6 +6,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from chat import selectors, services
 from chat.models import Message
@@ -31,7 +32,7 @@ class ChatCloseCode(IntEnum):
 def _client_id(frame: dict) -> str:
     value = frame.get("client_id")
     if not isinstance(value, str) or not 1 <= len(value) <= Message.MAX_CLIENT_ID:
-        raise FrameError("bad_frame", "'client_id' must be a string of 1 to 64 characters.")
+        raise FrameError("bad_frame", _("'client_id' must be a string of 1 to 64 characters."))
     return value
 
 
@@ -168,7 +169,7 @@ class ChatConsumer(StudyScopedConsumer):
         before = int_field(frame, "before", minimum=1)
         limit = frame.get("limit", selectors.HISTORY_PAGE_MAX)
         if type(limit) is not int or not 1 <= limit <= selectors.HISTORY_PAGE_MAX:
-            raise FrameError("bad_frame", "'limit' must be an integer from 1 to 100.")
+            raise FrameError("bad_frame", _("'limit' must be an integer from 1 to 100."))
         messages = await _messages_before(room_id=self.room_id, before=before, limit=limit)
         await self.send_json(
             {

@@ -160,8 +160,10 @@ def _notify_mentions(*, message: Message, study_id: int, author) -> None:
     notify(
         users=mentioned,
         kind=Kind.CHAT_MENTION,
-        text=_("%(user)s mentioned you in %(room)s: %(body)s")
-        % {"user": author.name, "room": room, "body": message.body},
+        text=lambda: (
+            _("%(user)s mentioned you in %(room)s: %(body)s")
+            % {"user": author.name, "room": room, "body": message.body}
+        ),
         url=room.get_absolute_url(),
         actor=author,
     )

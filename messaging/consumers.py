@@ -1,6 +1,7 @@
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from messaging import presence, selectors
 from messaging.payloads import message_payload
@@ -101,14 +102,14 @@ class MessagesConsumer(CohortConsumer):
             self.user, int_field(frame, "conversation", minimum=1)
         )
         if conversation_id is None:
-            raise FrameError("not_found", "No such conversation.")
+            raise FrameError("not_found", _("No such conversation."))
         return conversation_id
 
     async def handle_mark_read(self, frame):
         up_to = int_field(frame, "up_to", minimum=1)
         conversation_id = int_field(frame, "conversation", minimum=1)
         if not await _mark_read(self.user, conversation_id, up_to):
-            raise FrameError("not_found", "No such conversation.")
+            raise FrameError("not_found", _("No such conversation."))
 
     async def handle_delete(self, frame):
         await _delete(self.user, int_field(frame, "message", minimum=1))

@@ -117,7 +117,7 @@ def _notify_unless_open(message: Message, sender, recipient) -> None:
     notify(
         users=[recipient],
         kind=Kind.DIRECT_MESSAGE,
-        text=_("%(name)s: %(preview)s") % {"name": sender.name, "preview": preview},
+        text=lambda: _("%(name)s: %(preview)s") % {"name": sender.name, "preview": preview},
         url=reverse("messaging:conversation", args=[message.conversation_id]),
         actor=sender,
     )

@@ -1,5 +1,6 @@
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from notifications.models import Notification
 from notifications.payloads import notification_payload
@@ -66,7 +67,7 @@ class NotificationConsumer(CohortConsumer):
 
     async def handle_mark_read(self, frame):
         if not await _mark_read(self.user, int_field(frame, "id", minimum=1)):
-            raise FrameError("not_found", "No such notification.")
+            raise FrameError("not_found", _("No such notification."))
 
     async def handle_resume(self, frame):
         await self.send_json(await _resume_frame(self.user, int_field(frame, "after")))

@@ -1,9 +1,11 @@
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.functional import Promise
 
+from config.languages import recipient_language
 from notifications.models import Kind, Notification
 from notifications.payloads import notification_payload
 from notifications.selectors import unread_count_for, unread_counts_for
@@ -11,6 +13,8 @@ from realtime.groups import user_group
 from realtime.sender import after_commit, send
 
 TEXT_LIMIT = Notification._meta.get_field("text").max_length
+# A notification's text: a function called (or a lazy string read) in each recipient's language.
+Text = str | Promise | Callable[[], str]
 
 
 def _deliver(notifications: list[Notification]) -> None:
@@ -26,17 +30,30 @@ def _deliver(notifications: list[Notification]) -> None:
         )
 
 
-def notify(*, users: Iterable, kind: Kind, text: str, url: str, actor=None) -> list[Notification]:
-    """Persist one notification per recipient and push each live once the transaction commits."""
+def _text_in(language: str, text: Text) -> str:
+    with translation.override(language):
+        text = str(text() if callable(text) else text)
+    return text if len(text) <= TEXT_LIMIT else text[: TEXT_LIMIT - 1] + "…"
+
+
+def notify(*, users: Iterable, kind: Kind, text: Text, url: str, actor=None) -> list[Notification]:
+    """Persist one notification per recipient and push each live once the transaction commits.
+
+    `text` is written in each recipient's own language, not the actor's: pass a function
+    returning the translated text (`lambda: _("%(user)s ...") % {...}`), or a lazy string; a
+    plain string (an announcement) is sent as it is.
+    """
     kind = Kind(kind)
     if not url.startswith("/") or url.startswith("//"):
         raise ValueError(f"A notification links to a local path, not {url!r}.")
-    if len(text) > TEXT_LIMIT:
-        text = text[: TEXT_LIMIT - 1] + "…"
     recipients = {user.pk: user for user in users}
+    languages = {pk: recipient_language(user) for pk, user in recipients.items()}
+    texts = {language: _text_in(language, text) for language in set(languages.values())}
     with transaction.atomic():
         created = Notification.objects.bulk_create(
-            Notification(recipient_id=pk, actor=actor, kind=kind, text=text, url=url)
+            Notification(
+                recipient_id=pk, actor=actor, kind=kind, text=texts[languages[pk]], url=url
+            )
             for pk in recipients
         )
         after_commit(partial(_deliver, created))

@@ -19,9 +19,11 @@ import redis
 from channels.exceptions import StopConsumer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import InterfaceError, OperationalError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from config.errors import RateLimited, RuleBroken
+from config.languages import socket_language
 from realtime import layer_watch
 from realtime.frames import FrameError, clean_ref
 from realtime.groups import account_group, session_group
@@ -69,6 +71,11 @@ class CohortConsumer(AccountSocket):
     resumable = False
 
     async def __call__(self, scope, receive, send):
+        # Error details speak the language of the page that opened the socket.
+        with translation.override(socket_language(scope)):
+            await self.serve(scope, receive, send)
+
+    async def serve(self, scope, receive, send):
         self.joined: list[str] = []
         self.tasks: list[asyncio.Task] = []
         self.disconnected = False
@@ -236,7 +243,9 @@ class CohortConsumer(AccountSocket):
             frame = self.parse_frame(text_data)
             handler = getattr(self, "handle_" + frame["type"], None)
             if handler is None:
-                raise FrameError("unknown_type", f"Unknown frame type {frame['type']!r}.")
+                raise FrameError(
+                    "unknown_type", _("Unknown frame type %(type)r.") % {"type": frame["type"]}
+                )
             await handler(frame)
         except RateLimited as error:
             # Not a bad frame: the client is told when to send again.
@@ -274,24 +283,24 @@ class CohortConsumer(AccountSocket):
 
     def parse_frame(self, text_data: str | None) -> dict:
         if text_data is None:
-            raise FrameError("bad_frame", "Only JSON text frames are accepted.")
+            raise FrameError("bad_frame", _("Only JSON text frames are accepted."))
         try:
             size = len(text_data.encode("utf-8", "surrogatepass"))
         except Exception:
-            raise FrameError("bad_json", "The frame is not valid JSON.") from None
+            raise FrameError("bad_json", _("The frame is not valid JSON.")) from None
         if size > self.max_frame_bytes:
             raise FrameError(
                 "frame_too_large",
-                f"Frames are limited to {self.max_frame_bytes} bytes.",
+                _("Frames are limited to %(count)s bytes.") % {"count": self.max_frame_bytes},
             )
         try:
             frame = json.loads(text_data)
         except Exception:
             # Not only ValueError: nesting deep enough raises RecursionError.
-            raise FrameError("bad_json", "The frame is not valid JSON.") from None
+            raise FrameError("bad_json", _("The frame is not valid JSON.")) from None
         kind = frame.get("type") if isinstance(frame, dict) else None
         if not isinstance(kind, str) or not FRAME_TYPE.fullmatch(kind):
-            raise FrameError("bad_frame", "A frame is a JSON object with a string 'type'.")
+            raise FrameError("bad_frame", _("A frame is a JSON object with a string 'type'."))
         return frame
 
     async def session_revoked(self, event):

@@ -1,5 +1,7 @@
 """Checks of client frame fields shared by every consumer; a bad field raises FrameError."""
 
+from django.utils.translation import gettext as _
+
 # Ids and sequence numbers are PostgreSQL bigints: larger values can name nothing.
 LARGEST_ID = 2**63 - 1
 MAX_REF_CHARS = 64
@@ -18,7 +20,11 @@ def int_field(frame: dict, name: str, *, minimum: int = 0) -> int:
     """Return the frame's integer field `name`, from `minimum` up to the bigint maximum."""
     value = frame.get(name)
     if type(value) is not int or not minimum <= value <= LARGEST_ID:
-        raise FrameError("bad_frame", f"'{name}' must be an integer of at least {minimum}.")
+        raise FrameError(
+            "bad_frame",
+            _("'%(name)s' must be an integer of at least %(minimum)s.")
+            % {"name": name, "minimum": minimum},
+        )
     return value
 
 

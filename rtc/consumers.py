@@ -7,6 +7,7 @@ from enum import IntEnum
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from realtime.consumers import CloseCode, FrameError
 from realtime.groups import call_group
@@ -46,21 +47,26 @@ def _optional_str(value, limit: int, field: str):
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > limit:
-        raise FrameError("candidate_too_large", f"'{field}' must be a string of at most {limit}.")
+        raise FrameError(
+            "candidate_too_large",
+            _("'%(field)s' must be a string of at most %(limit)s characters.")
+            % {"field": field, "limit": limit},
+        )
     return value
 
 
 def clean_candidate(candidate) -> dict:
     """Return the RTCIceCandidateInit fields of a frame, checked; nothing else is forwarded."""
     if not isinstance(candidate, dict) or not isinstance(candidate.get("candidate"), str):
-        raise FrameError("bad_frame", "'candidate' must be an object with a string 'candidate'.")
+        raise FrameError("bad_frame", _("'candidate' must be an object with a string 'candidate'."))
     if len(candidate["candidate"]) > MAX_CANDIDATE_CHARS:
         raise FrameError(
-            "candidate_too_large", f"Candidates are limited to {MAX_CANDIDATE_CHARS} characters."
+            "candidate_too_large",
+            _("Candidates are limited to %(count)s characters.") % {"count": MAX_CANDIDATE_CHARS},
         )
     index = candidate.get("sdpMLineIndex")
     if index is not None and (type(index) is not int or not 0 <= index <= 255):
-        raise FrameError("bad_frame", "'sdpMLineIndex' must be an integer from 0 to 255.")
+        raise FrameError("bad_frame", _("'sdpMLineIndex' must be an integer from 0 to 255."))
     return {
         "candidate": candidate["candidate"],
         "sdpMid": _optional_str(candidate.get("sdpMid"), MAX_MID_CHARS, "sdpMid"),
@@ -73,9 +79,11 @@ def clean_candidate(candidate) -> dict:
 
 def clean_sdp(sdp) -> str:
     if not isinstance(sdp, str) or not sdp:
-        raise FrameError("bad_frame", "'sdp' must be a non-empty string.")
+        raise FrameError("bad_frame", _("'sdp' must be a non-empty string."))
     if len(sdp) > MAX_SDP_CHARS:
-        raise FrameError("sdp_too_large", f"SDP is limited to {MAX_SDP_CHARS} characters.")
+        raise FrameError(
+            "sdp_too_large", _("SDP is limited to %(count)s characters.") % {"count": MAX_SDP_CHARS}
+        )
     return sdp
 
 
@@ -171,15 +179,15 @@ class CallConsumer(StudyScopedConsumer):
 
     async def forward(self, frame: dict, payload: dict) -> None:
         if self.peer_id is None:
-            raise FrameError("not_in_call", "This socket is no longer in the call; reconnect.")
+            raise FrameError("not_in_call", _("This socket is no longer in the call; reconnect."))
         target = frame.get("to")
         if not isinstance(target, str) or not PEER_ID.match(target):
-            raise FrameError("bad_frame", "'to' must be a peer id.")
+            raise FrameError("bad_frame", _("'to' must be a peer id."))
         channel = None
         if target != self.peer_id:
             channel = await _peer_channel(study_id=self.study_id, peer_id=target)
         if channel is None:
-            raise FrameError("unknown_peer", "No such peer in this call.")
+            raise FrameError("unknown_peer", _("No such peer in this call."))
         await self.channel_layer.send(
             channel,
             {
@@ -200,11 +208,11 @@ class CallConsumer(StudyScopedConsumer):
     async def handle_media(self, frame):
         media = {key: frame.get(key) for key in ("mic", "camera", "screen")}
         if not all(type(value) is bool for value in media.values()):
-            raise FrameError("bad_frame", "'mic', 'camera' and 'screen' must be booleans.")
+            raise FrameError("bad_frame", _("'mic', 'camera' and 'screen' must be booleans."))
         if self.peer_id is None or not await _participant_media_set(
             study_id=self.study_id, peer_id=self.peer_id, **media
         ):
-            raise FrameError("not_in_call", "This socket is no longer in the call; reconnect.")
+            raise FrameError("not_in_call", _("This socket is no longer in the call; reconnect."))
 
     # Server events.
 

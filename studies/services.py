@@ -88,7 +88,9 @@ def join_request_create(*, study: Study, user, message: str = "") -> JoinRequest
     notify(
         users=[study.owner],
         kind=Kind.JOIN_REQUESTED,
-        text=_("%(user)s asked to join %(study)s") % {"user": user.name, "study": study.title},
+        text=lambda: (
+            _("%(user)s asked to join %(study)s") % {"user": user.name, "study": study.title}
+        ),
         url=study.get_absolute_url(),
         actor=user,
     )
@@ -114,7 +116,9 @@ def join_request_accept(*, join_request: JoinRequest, by, note: str = "") -> Mem
     notify(
         users=[join_request.user],
         kind=Kind.REQUEST_ACCEPTED,
-        text=_("You joined %(study)s") % {"study": study.title} + (f" — {note}" if note else ""),
+        text=lambda: (
+            _("You joined %(study)s") % {"study": study.title} + (f" — {note}" if note else "")
+        ),
         url=study.get_absolute_url(),
         actor=by,
     )
@@ -134,15 +138,17 @@ def member_remove(*, study: Study, user, by) -> None:
     notify(
         users=[user],
         kind=Kind.MEMBER_REMOVED,
-        text=_("You were removed from %(study)s") % {"study": study.title},
+        text=lambda: _("You were removed from %(study)s") % {"study": study.title},
         url=study.get_absolute_url(),
         actor=by,
     )
     notify(
         users=[study.owner],
         kind=Kind.MEMBER_REMOVED,
-        text=_("%(user)s was removed from %(study)s; a seat is free")
-        % {"user": user.name, "study": study.title},
+        text=lambda: (
+            _("%(user)s was removed from %(study)s; a seat is free")
+            % {"user": user.name, "study": study.title}
+        ),
         url=study.get_absolute_url(),
         actor=by,
     )
@@ -160,8 +166,9 @@ def member_leave(*, study: Study, user) -> None:
     notify(
         users=[study.owner],
         kind=Kind.MEMBER_LEFT,
-        text=_("%(user)s left %(study)s; a seat is free")
-        % {"user": user.name, "study": study.title},
+        text=lambda: (
+            _("%(user)s left %(study)s; a seat is free") % {"user": user.name, "study": study.title}
+        ),
         url=study.get_absolute_url(),
         actor=user,
     )
@@ -182,8 +189,10 @@ def join_request_reject(*, join_request: JoinRequest, by, note: str = "") -> Joi
     notify(
         users=[join_request.user],
         kind=Kind.REQUEST_REJECTED,
-        text=_("Your request to join %(study)s was declined") % {"study": study.title}
-        + (f" — {note}" if note else ""),
+        text=lambda: (
+            _("Your request to join %(study)s was declined") % {"study": study.title}
+            + (f" — {note}" if note else "")
+        ),
         url=study.get_absolute_url(),
         actor=by,
     )
@@ -242,7 +251,7 @@ def study_status_change(*, study: Study, to: Study.Status, by) -> Study:
     notify(
         users=members,
         kind=Kind.STUDY_STATUS_CHANGED,
-        text=_("%(study)s is now %(status)s") % {"study": study.title, "status": to.label},
+        text=lambda: _("%(study)s is now %(status)s") % {"study": study.title, "status": to.label},
         url=study.get_absolute_url(),
         actor=by,
     )
@@ -261,8 +270,9 @@ def ownership_transfer(*, study: Study, to, by) -> Study:
     notify(
         users=[to],
         kind=Kind.OWNERSHIP_TRANSFERRED,
-        text=_("%(user)s made you the owner of %(study)s")
-        % {"user": by.name, "study": study.title},
+        text=lambda: (
+            _("%(user)s made you the owner of %(study)s") % {"user": by.name, "study": study.title}
+        ),
         url=study.get_absolute_url(),
         actor=by,
     )
@@ -270,7 +280,7 @@ def ownership_transfer(*, study: Study, to, by) -> Study:
     notify(
         users=others,
         kind=Kind.OWNERSHIP_TRANSFERRED,
-        text=_("%(user)s now owns %(study)s") % {"user": to.name, "study": study.title},
+        text=lambda: _("%(user)s now owns %(study)s") % {"user": to.name, "study": study.title},
         url=study.get_absolute_url(),
         actor=by,
     )
@@ -322,8 +332,9 @@ def review_create(*, study: Study, reviewer, reviewee, score: int, text: str = "
     notify(
         users=[reviewee],
         kind=Kind.REVIEW_RECEIVED,
-        text=_("%(user)s reviewed you in %(study)s")
-        % {"user": reviewer.name, "study": study.title},
+        text=lambda: (
+            _("%(user)s reviewed you in %(study)s") % {"user": reviewer.name, "study": study.title}
+        ),
         url=reviewee.get_absolute_url() + "#reviews",
         actor=reviewer,
     )

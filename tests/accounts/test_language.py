@@ -110,3 +110,21 @@ def test_form_errors_speak_the_pages_language(client):
     assert response.status_code == 200
     # Django's own Korean for "Please enter a correct username and password."
     assert "올바른" in response.content.decode()
+
+
+def test_the_language_is_also_on_the_profile_form(client, alice):
+    client.force_login(alice)
+    response = client.post(
+        "/accounts/profile/",
+        {"display_name": "앨리스", "bio": "", "timezone": "Asia/Seoul", "language": "ko"},
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.language == "ko"
+    assert page_language(client.get(response["Location"])) == "ko"
+    response = client.post(
+        "/accounts/profile/",
+        {"display_name": "앨리스", "bio": "", "timezone": "Asia/Seoul", "language": "fr"},
+    )
+    assert response.status_code == 200
+    assert "language" in response.context["form"].errors

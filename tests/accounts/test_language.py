@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from accounts.models import User
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,21 @@ def test_the_language_is_also_on_the_profile_form(client, alice):
     )
     assert response.status_code == 200
     assert "language" in response.context["form"].errors
+
+
+def test_signing_up_on_a_korean_page_keeps_korean_and_welcomes_in_korean(client):
+    response = client.post(
+        "/accounts/signup/",
+        {
+            "username": "jiwoo",
+            "email": "jiwoo@example.com",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "timezone": "Asia/Seoul",
+        },
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
+    assert response.status_code == 302
+    user = User.objects.get(username="jiwoo")
+    assert user.language == "ko"
+    assert user.notifications.get().text.startswith("Cohort에 오신 걸 환영해요!")

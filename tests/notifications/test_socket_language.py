@@ -4,7 +4,7 @@ import pytest
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from accounts.languages import socket_language
+from config.languages import socket_language
 from tests.conftest import communicator, session_key_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

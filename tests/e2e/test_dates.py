@@ -78,12 +78,15 @@ def test_the_browser_formats_as_the_server_does_in_both_languages(alice, daphne,
     page = browser.new_context(locale="en-US").new_page()
     log_in(page, server.url, "alice")
     expect(page.locator("html")).to_have_attribute("lang", "ko")
+    expect(page.locator("body")).to_have_attribute("data-time-zone", ZONE)
     korean = browser_texts(page)
     assert korean == server_texts("ko")
     assert "2026년 12월 1일 오후 9:38" in korean and "1분 전" in korean
 
     page.click("[data-language-switcher] button[value=en]")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("body")).to_have_attribute("data-time-zone", ZONE)
+    page.wait_for_load_state()
     english = browser_texts(page)
     assert english == server_texts("en")
     assert "Dec 1, 2026, 9:38 PM" in english

@@ -1,7 +1,6 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django.utils import translation
 
 from accounts.models import User
 from accounts.services import user_language_set, user_sessions_end
@@ -16,8 +15,10 @@ def remember_first_language(sender, request, user, **kwargs):
     Notifications reach users in their own language, so everyone needs one; a language chosen
     before stays, and from then on applies at every log-in (accounts.middleware).
     """
-    if not user.language:
-        user_language_set(user=user, language=translation.get_language())
+    # The language LocaleMiddleware chose for this request; none when logged in without one.
+    language = getattr(request, "LANGUAGE_CODE", "")
+    if not user.language and language:
+        user_language_set(user=user, language=language)
 
 
 @receiver(user_logged_out)

@@ -10,6 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import translation
 
 from accounts.services import user_create
 from config.settings import redis_url_for_db
@@ -57,6 +58,14 @@ def clean_redis():
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start each test in the default language: a Korean request must not leak into the next."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

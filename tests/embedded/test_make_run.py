@@ -34,7 +34,7 @@ def log_in(page, server, username: str) -> None:
     page.goto(f"{server.url}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", server.password)
-    page.click("form button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url(f"{server.url}/")
 
 
@@ -73,7 +73,7 @@ def test_sign_up_search_ask_to_join_and_be_accepted_live(embedded, browser):
     erin.fill("input[name=email]", "erin@example.com")
     erin.fill("input[name=password1]", "a-long-newcomer-password-7")
     erin.fill("input[name=password2]", "a-long-newcomer-password-7")
-    erin.click("form button[type=submit]")
+    erin.click("main form button[type=submit]")
     erin.wait_for_url(f"{embedded.url}/")
 
     # On SQLite the search is a case-insensitive substring match over title, tags and

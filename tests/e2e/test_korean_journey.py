@@ -3,8 +3,7 @@
 Alice's browser asks for Korean from the start. Every line Bob reads after the switch is
 Korean: the header, the search, the chat's connection state, "typing…", the times and the
 toast that tells him Alice mentioned him (written in his language, not hers).
-The search finds "장고" as a whole word in the title; Korean partial words ("장고와") are
-branch i16s's part of issue 16.
+The search finds "장고" inside "장고와", a word with its particle (search/, issue 16).
 """
 
 import re
@@ -18,7 +17,7 @@ from tests.conftest import in_thread, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-TITLE = "장고 실시간 웹 개발 스터디"
+TITLE = "장고와 채널스로 실시간 웹 개발"
 
 
 def test_switch_to_korean_search_open_chat_and_see_korean_toasts(alice, bob, daphne, browser):

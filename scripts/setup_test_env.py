@@ -62,6 +62,7 @@ PACKAGES = [
     Package("redis-server", "tests that start Redis servers of their own", command="redis-server"),
     Package("iproute2", "the call relay test's network namespace", command="ip"),
     Package("gettext", "the translation check (make lint) and its test", command="msgfmt"),
+    Package("npm", "axe-core, the browser tests' accessibility audit (npm install)", command="npm"),
 ]
 
 

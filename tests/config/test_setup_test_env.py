@@ -46,7 +46,7 @@ def test_each_missing_service_gets_one_line_saying_how_to_start_it():
 
 
 def test_each_missing_package_gets_one_line_saying_how_to_install_it(tmp_path):
-    """With a PATH lacking turnserver, socat, redis-server and ip (check-only: never apt)."""
+    """With a PATH lacking turnserver, socat, redis-server, ip, msgfmt and npm (check-only)."""
     result = run(
         "postgres://postgres@127.0.0.1:5432/cohort",
         os.environ["REDIS_URL"],
@@ -63,6 +63,10 @@ def test_each_missing_package_gets_one_line_saying_how_to_install_it(tmp_path):
         "of their own); install it with: apt-get install redis-server",
         "make test: iproute2 is missing (ip, for the call relay test's network namespace); "
         "install it with: apt-get install iproute2",
+        "make test: gettext is missing (msgfmt, for the translation check (make lint) and its "
+        "test); install it with: apt-get install gettext",
+        "make test: npm is missing (npm, for axe-core, the browser tests' accessibility audit "
+        "(npm install)); install it with: apt-get install npm",
     ]
 
 
@@ -93,6 +97,8 @@ for name in "$@"; do
         coturn) command=turnserver ;;
         socat|redis-server) command=$name ;;
         iproute2) command=ip ;;
+        gettext) command=msgfmt ;;
+        npm) command=npm ;;
         *) continue ;;
     esac
     printf '#!/bin/sh\\n' > "$here/$command"
@@ -113,9 +119,9 @@ def test_as_root_it_installs_what_is_missing_with_apt_get_after_one_update(tmp_p
     )
     assert (result.returncode, result.stderr) == (
         0,
-        "make test: installing coturn socat redis-server iproute2 with apt-get\n",
+        "make test: installing coturn socat redis-server iproute2 gettext npm with apt-get\n",
     )
     assert (tmp_path / "apt.log").read_text().splitlines() == [
         "update -qq",
-        "install -y -qq coturn socat redis-server iproute2",
+        "install -y -qq coturn socat redis-server iproute2 gettext npm",
     ]

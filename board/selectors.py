@@ -2,7 +2,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import connection
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import User
@@ -59,14 +72,34 @@ def task_progress(study_id: int) -> Progress:
     return Progress(done=counts["done"], total=counts["total"])
 
 
-def upcoming_tasks(study_id: int, *, today: date | None = None) -> list[Task]:
-    """Return the next open tasks by due date, today's included."""
+def task_overview(study_id: int, *, today: date | None = None) -> tuple[Progress, list[Task]]:
+    """Return the study's task progress and its next open tasks by due date, in one query.
+
+    The study's first tasks, the open ones due from today on ahead of the rest, each carry the
+    counts of all its tasks: with no such task the other rows still bring the counts, and a
+    study without tasks has nothing to count.
+    """
     today = today or timezone.localdate()
-    return list(
-        Task.objects.filter(study_id=study_id, done_at__isnull=True, due_date__gte=today)
+    upcoming = Q(done_at__isnull=True, due_date__gte=today)
+    rows = list(
+        Task.objects.filter(study_id=study_id)
         .select_related("assignee")
-        .order_by("due_date", "id")[:UPCOMING_LIMIT]
+        .annotate(
+            is_upcoming=ExpressionWrapper(upcoming, output_field=BooleanField()),
+            total=Window(Count("id")),
+            done=Window(Count("id", filter=Q(done_at__isnull=False))),
+            position=Window(
+                RowNumber(),
+                order_by=[Case(When(upcoming, then=Value(0)), default=Value(1)), "due_date", "id"],
+            ),
+        )
+        .filter(position__lte=UPCOMING_LIMIT)
+        .order_by("position")
     )
+    if not rows:
+        return Progress(done=0, total=0), []
+    progress = Progress(done=rows[0].done, total=rows[0].total)
+    return progress, [task for task in rows if task.is_upcoming]
 
 
 def task_deadlines(study: Study) -> list[TaskDeadline]:

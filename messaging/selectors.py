@@ -105,13 +105,16 @@ def _unread_messages(user) -> QuerySet[Message]:
     )
 
 
+def unread_of(user) -> QuerySet[Message]:
+    """Return the unread messages of all the conversations the user can see."""
+    return _unread_messages(user).filter(
+        conversation__in=visible_conversations_of(user).values("pk")
+    )
+
+
 def unread_total_for(user) -> int:
     """Count the unread messages of all the conversations the user can see, in one query."""
-    return (
-        _unread_messages(user)
-        .filter(conversation__in=visible_conversations_of(user).values("pk"))
-        .count()
-    )
+    return unread_of(user).count()
 
 
 def unread_in(*, user, conversation_id: int) -> int:

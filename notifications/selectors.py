@@ -8,8 +8,12 @@ def notifications_for(user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("actor")
 
 
+def unread_of(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)
+
+
 def unread_count_for(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    return unread_of(user).count()
 
 
 def unread_counts_for(user_ids) -> dict[int, int]:

@@ -2,9 +2,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
-from rtc.models import Attendance, CallParticipant, CallSession
+from accounts.models import User
+from rtc.models import CallParticipant, CallSession
 
 
 def fresh_since(now: datetime | None = None) -> datetime:
@@ -66,22 +68,42 @@ class PastCall:
 
 
 def past_calls(*, study_id: int, limit: int = 5) -> list[PastCall]:
-    """Return the study's last ended calls, each with who attended and for how long in total."""
-    sessions = list(CallSession.objects.filter(study_id=study_id, ended_at__isnull=False)[:limit])
-    stays = (
-        Attendance.objects.filter(session__in=sessions, left_at__isnull=False)
-        .select_related("user")
-        .order_by("joined_at", "id")
+    """Return the study's last ended calls, each with who attended and for how long in total.
+
+    One query: the calls joined to their finished stays (a call without any still comes, once).
+    """
+    last = CallSession.objects.filter(study_id=study_id, ended_at__isnull=False)[:limit]
+    rows = (
+        CallSession.objects.filter(pk__in=last.values("pk"))
+        .annotate(
+            stay=FilteredRelation("attendances", condition=Q(attendances__left_at__isnull=False))
+        )
+        .order_by("-started_at", "-id", "stay__joined_at", "stay__id")
+        .values_list(
+            "pk",
+            "started_at",
+            "ended_at",
+            "stay__user_id",
+            "stay__user__username",
+            "stay__user__display_name",
+            "stay__joined_at",
+            "stay__left_at",
+        )
     )
-    totals: dict[int, dict[int, list]] = {session.pk: {} for session in sessions}
-    for stay in stays:
-        entry = totals[stay.session_id].setdefault(stay.user_id, [stay.user.name, 0])
-        entry[1] += int((stay.left_at - stay.joined_at).total_seconds())
+    calls: dict[int, tuple[datetime, datetime, dict[int, list]]] = {}
+    for pk, started_at, ended_at, user_id, username, display_name, joined_at, left_at in rows:
+        totals = calls.setdefault(pk, (started_at, ended_at, {}))[2]
+        if user_id is None:
+            continue
+        entry = totals.setdefault(
+            user_id, [User(username=username, display_name=display_name).name, 0]
+        )
+        entry[1] += int((left_at - joined_at).total_seconds())
     return [
         PastCall(
-            started_at=session.started_at,
-            ended_at=session.ended_at,
-            attendees=[Attendee(name, seconds) for name, seconds in totals[session.pk].values()],
+            started_at=started_at,
+            ended_at=ended_at,
+            attendees=[Attendee(name, seconds) for name, seconds in totals.values()],
         )
-        for session in sessions
+        for started_at, ended_at, totals in calls.values()
     ]

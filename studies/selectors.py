@@ -2,6 +2,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import connection, models
 from django.db.models import (
@@ -254,6 +255,7 @@ def pending_requests_for_owner(study: Study) -> QuerySet[JoinRequest]:
 @dataclass
 class StudyPage:
     study: Study
+    tags: list[Tag]
     access: Access
     members: list[Membership]
     recruitment_is_open: bool
@@ -285,19 +287,39 @@ def study_access_in(context, study: Study) -> Access:
     return study_access(study_id=study.pk, user_id=user_id)
 
 
+def _with_tags(studies: QuerySet[Study]) -> QuerySet[Study]:
+    """Bring each study's tags along: on PostgreSQL as arrays in the study's own row."""
+    if connection.vendor != "postgresql":
+        return studies.prefetch_related("tags")
+    tags = Tag.objects.filter(studies=OuterRef("pk")).order_by("name")
+    return studies.annotate(
+        tag_ids=ArraySubquery(tags.values("pk")), tag_names=ArraySubquery(tags.values("name"))
+    )
+
+
+def _tags_of(study: Study) -> list[Tag]:
+    if not hasattr(study, "tag_names"):
+        return list(study.tags.all())
+    return [Tag(pk=pk, name=name) for pk, name in zip(study.tag_ids, study.tag_names, strict=True)]
+
+
 def study_page(*, study_id: int, user) -> StudyPage:
     """Return what the study page shows to `user`; raise Study.DoesNotExist for no study."""
     user_id = user.pk if user.is_authenticated else None
     study = (
-        Study.objects.select_related("owner")
-        .prefetch_related("tags")
+        _with_tags(Study.objects.select_related("owner"))
         .annotate(
             is_bookmarked=Exists(Bookmark.objects.filter(study=OuterRef("pk"), user_id=user_id))
         )
         .get(pk=study_id)
     )
     members = list(
-        study.memberships.select_related("user").annotate(score=_average_score_of(OuterRef("user")))
+        study.memberships.select_related("user").annotate(
+            score=_average_score_of(OuterRef("user")),
+            reviewed_by_me=Exists(
+                Review.objects.filter(study=study, reviewer_id=user_id, reviewee=OuterRef("user"))
+            ),
+        )
     )
     if user_id == study.owner_id:
         access = Access.OWNER
@@ -307,6 +329,7 @@ def study_page(*, study_id: int, user) -> StudyPage:
         access = Access.OUTSIDER
     page = StudyPage(
         study=study,
+        tags=_tags_of(study),
         access=access,
         members=members,
         recruitment_is_open=recruitment_open(study, members=len(members)),
@@ -322,12 +345,7 @@ def study_page(*, study_id: int, user) -> StudyPage:
             user_id=user_id, status=JoinRequest.Status.PENDING
         ).first()
     elif page.reviews_open:
-        reviewed = set(
-            Review.objects.filter(study=study, reviewer_id=user_id).values_list(
-                "reviewee_id", flat=True
-            )
-        )
-        page.reviewable = [m for m in members if m.user_id != user_id and m.user_id not in reviewed]
+        page.reviewable = [m for m in members if m.user_id != user_id and not m.reviewed_by_me]
     return page
 
 

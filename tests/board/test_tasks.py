@@ -93,8 +93,18 @@ def test_progress_and_upcoming_deadlines(study, owner):
     services.task_complete(task=tasks[2], by=owner)
     assert selectors.task_progress(study.pk) == selectors.Progress(done=1, total=8)
     assert selectors.task_progress(study.pk).percent == 12
-    upcoming = selectors.upcoming_tasks(study.pk, today=today)
+    progress, upcoming = selectors.task_overview(study.pk, today=today)
+    assert progress == selectors.Progress(done=1, total=8)
     assert [task.title for task in upcoming] == ["T0", "T2", "T3", "T4", "T5"]
+
+
+def test_progress_counts_without_any_upcoming_task(study, owner):
+    today = timezone.localdate()
+    assert selectors.task_overview(study.pk, today=today) == (selectors.Progress(0, 0), [])
+    late = services.task_create(study=study, by=owner, title="Late", due_date=today - timedelta(1))
+    services.task_create(study=study, by=owner, title="Undated")
+    services.task_complete(task=late, by=owner)
+    assert selectors.task_overview(study.pk, today=today) == (selectors.Progress(1, 2), [])
 
 
 def test_task_deadlines_are_plain_data_for_the_calendar(study, owner):

@@ -1,10 +1,15 @@
 """The study page, My studies, bookmarks and the profile additions."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from board.services import task_create
+from rtc.models import Attendance, CallSession
 from studies import services
-from studies.models import Bookmark, Study
+from studies.models import Bookmark, Review, Study
 from tests.studies.conftest import client_for, join, make_study
 
 pytestmark = pytest.mark.django_db
@@ -35,21 +40,39 @@ def test_study_page_queries_do_not_grow_with_members_tags_or_requests(
     make_user, django_assert_max_num_queries
 ):
     owner = make_user("owner")
+    member = make_user("m0")
     small = make_study(owner, title="Small", tags=["a"], capacity=50)
-    join(small, make_user("m0"))
+    join(small, member)
     services.join_request_create(study=small, user=make_user("p0"))
     big = make_study(owner, title="Big", tags=["a", "b", "c", "d", "e"], capacity=50)
+    join(big, member)
     for n in range(12):
         join(big, make_user(f"big{n}"))
     for n in range(6):
         services.join_request_create(study=big, user=make_user(f"bigp{n}"))
+    today = timezone.localdate()
+    for n in range(8):
+        task_create(study=big, by=owner, title=f"Task {n}", due_date=today + timedelta(days=n))
+    for n in range(3):
+        started = timezone.now() - timedelta(days=n + 1)
+        call = CallSession.objects.create(
+            study=big, started_at=started, ended_at=started + timedelta(hours=1)
+        )
+        for stay in range(4):
+            Attendance.objects.create(
+                session=call,
+                user=member if stay % 2 else owner,
+                joined_at=started + timedelta(minutes=stay),
+                left_at=started + timedelta(minutes=30 + stay),
+            )
+    Review.objects.create(study=big, reviewer=member, reviewee=owner, score=5)
     services.study_status_change(study=small, to=Study.Status.IN_PROGRESS, by=owner)
     services.study_status_change(study=big, to=Study.Status.IN_PROGRESS, by=owner)
-    for viewer in (None, owner, make_user("stranger")):
+    for viewer in (None, owner, member, make_user("stranger")):
         client = client_for(viewer)
-        # The other apps' panels (board, calls, chat) add a constant few queries; they take
-        # the viewer's access from the page rather than asking again each.
-        with django_assert_max_num_queries(14) as few:
+        # The session, the user, the header's unread counts, the page, and the board, call and
+        # chat panels, which take the viewer's access from the page rather than asking again.
+        with django_assert_max_num_queries(10) as few:
             client.get(small.get_absolute_url())
         with django_assert_max_num_queries(len(few.captured_queries)):
             client.get(big.get_absolute_url())

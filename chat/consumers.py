@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from chat import selectors, services
+from chat import ingest, selectors, services
+from chat.errors import ChatError
 from chat.models import Message
 from chat.payloads import user_payload
 from chat.selectors import Online
@@ -36,6 +37,23 @@ def _client_id(frame: dict) -> str:
     return value
 
 
+def _rules_as_frames(function):
+    """Return `function` as a database call whose chat rule errors are reported as frames."""
+    return _reported_as_frames(database_sync_to_async(function))
+
+
+def _reported_as_frames(call):
+    """Return the coroutine function `call` with its chat rule errors reported as frames."""
+
+    async def checked(**kwargs):
+        try:
+            return await call(**kwargs)
+        except ChatError as error:
+            raise FrameError(error.code, str(error.message)) from None
+
+    return checked
+
+
 # The socket's database calls: each one short hop to the database thread, returning plain values.
 # A chat rule they break (ChatError) reaches the consumer base, which answers with an error frame.
 _room_row = database_sync_to_async(selectors.room_row)
@@ -43,11 +61,12 @@ _latest_messages = database_sync_to_async(selectors.latest_messages)
 _presence_enter = database_sync_to_async(services.presence_enter)
 _presence_refresh = database_sync_to_async(services.presence_refresh)
 _presence_leave = database_sync_to_async(services.presence_leave)
-_message_post = database_sync_to_async(services.message_post)
-_message_edit = database_sync_to_async(services.message_edit)
-_message_delete = database_sync_to_async(services.message_delete)
-_messages_before = database_sync_to_async(selectors.messages_before)
-_messages_after = database_sync_to_async(selectors.messages_after)
+# Posts go to the group commit on their own thread (chat.ingest), not to the database thread.
+_message_post = _reported_as_frames(ingest.message_post)
+_message_edit = _rules_as_frames(services.message_edit)
+_message_delete = _rules_as_frames(services.message_delete)
+_messages_before = _rules_as_frames(selectors.messages_before)
+_messages_after = _rules_as_frames(selectors.messages_after)
 
 
 class ChatConsumer(StudyScopedConsumer):

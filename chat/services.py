@@ -1,15 +1,19 @@
 import re
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from chat import realtime
 from chat.errors import (
     BadBody,
+    ChatError,
     CategoryTaken,
     MessageNotFound,
     NotAllowed,
@@ -77,36 +81,14 @@ def room_close(*, room: Room, by) -> Room:
     return room
 
 
-def _next_seq(*, room_id: int, user_id: int) -> tuple[int, int]:
-    """Take the room's next sequence number; return it with the room's study.
+@dataclass(frozen=True)
+class Post:
+    """One message a client asked to post."""
 
-    The row stays locked until the transaction ends, so numbers are gap-free and in commit
-    order; the same statement checks that the room is open and the author a member.
-    """
-    room_table = Room._meta.db_table
-    membership_table = Membership._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {room_table} SET last_seq = last_seq + 1 "
-            f"WHERE id = %s AND closed_at IS NULL AND EXISTS ("
-            f"SELECT 1 FROM {membership_table} m "
-            f"WHERE m.study_id = {room_table}.study_id AND m.user_id = %s) "
-            f"RETURNING last_seq, study_id",
-            [room_id, user_id],
-        )
-        row = cursor.fetchone()
-    if row is not None:
-        return row
-    room = Room.objects.filter(pk=room_id).first()
-    if room is None:
-        raise MessageNotFound(_("No such room."))
-    if not room.is_open:
-        raise RoomClosed()
-    raise NotAllowed()
-
-
-def _existing(*, room_id: int, author, client_id: str) -> Message | None:
-    return Message.objects.filter(room_id=room_id, author=author, client_id=client_id).first()
+    room_id: int
+    author: Any
+    body: Any
+    client_id: str
 
 
 def message_post(*, room_id: int, author, body, client_id: str) -> tuple[dict, bool]:
@@ -114,31 +96,137 @@ def message_post(*, room_id: int, author, body, client_id: str) -> tuple[dict, b
 
     A client id the author already used in this room returns the original message instead.
     """
-    body = clean_body(body)
-    existing = _existing(room_id=room_id, author=author, client_id=client_id)
-    if existing is not None:
-        return message_payload(existing, author), False
-    retry_after = FLOOD.hit(f"{room_id}.{author.pk}")
-    if retry_after is not None:
-        raise TooManyMessages(retry_after)
+    outcome = message_post_many([Post(room_id, author, body, client_id)])[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def message_post_many(posts: list[Post]) -> list[tuple[dict, bool] | Exception]:
+    """Post several messages with one transaction (and one commit) per room; see message_post.
+
+    Each post gets its own outcome: (payload, is_new), or the rule error (ChatError,
+    RateLimited) that refused it. Rules apply to each post exactly as if it came alone.
+    """
+    outcomes: list[tuple[dict, bool] | Exception | None] = [None] * len(posts)
+    bodies: dict[int, str] = {}
+    for index, post in enumerate(posts):
+        try:
+            bodies[index] = clean_body(post.body)
+        except ChatError as error:
+            outcomes[index] = error
+    existing = _existing_many([posts[i] for i in bodies])
+    first_of: dict[tuple, int] = {}
+    copies: dict[int, int] = {}
+    to_store: dict[int, list[int]] = {}
+    for index in bodies:
+        post = posts[index]
+        key = (post.room_id, post.author.pk, post.client_id)
+        if key in existing:
+            outcomes[index] = (message_payload(existing[key], post.author), False)
+        elif key in first_of:
+            # The same client id twice in one batch: the later one is a retry of the first.
+            copies[index] = first_of[key]
+        else:
+            retry_after = flood_admit(room_id=post.room_id, user_id=post.author.pk)
+            if retry_after is not None:
+                outcomes[index] = RateLimited(retry_after)
+                continue
+            first_of[key] = index
+            to_store.setdefault(post.room_id, []).append(index)
+    for room_id, indexes in to_store.items():
+        _store(room_id, [(i, posts[i], bodies[i]) for i in indexes], outcomes)
+    for index, original in copies.items():
+        outcome = outcomes[original]
+        outcomes[index] = outcome if isinstance(outcome, Exception) else (outcome[0], False)
+    return outcomes
+
+
+def _existing_many(posts: list[Post]) -> dict[tuple, Message]:
+    """Return the stored messages these posts' client ids already name, by (room, author, id)."""
+    if not posts:
+        return {}
+    match = Q()
+    for post in posts:
+        match |= Q(room_id=post.room_id, author_id=post.author.pk, client_id=post.client_id)
+    return {(m.room_id, m.author_id, m.client_id): m for m in Message.objects.filter(match)}
+
+
+def _store(room_id: int, items: list[tuple[int, Post, str]], outcomes: list) -> None:
+    """Store the room's posts in one transaction and set each one's outcome.
+
+    The room row is locked from taking the sequence numbers until the commit, so numbers
+    are gap-free and in commit order; one statement takes the numbers of the whole batch.
+    """
     try:
         with transaction.atomic():
-            seq, study_id = _next_seq(room_id=room_id, user_id=author.pk)
-            message = Message.objects.create(
-                room_id=room_id, seq=seq, author=author, body=body, client_id=client_id
-            )
-            payload = message_payload(message, author)
-            frame = {"type": "chat.message", "message": payload}
-            realtime.frame_to_room_on_commit(room_id, frame)
-            if "@" in body:
-                _notify_mentions(message=message, study_id=study_id, author=author)
+            _store_in_transaction(room_id, items, outcomes)
     except IntegrityError:
-        # The same client id raced in on another socket; that one won.
-        existing = _existing(room_id=room_id, author=author, client_id=client_id)
+        if len(items) > 1:
+            # A client id raced in on another process: store the batch's posts one by one.
+            for item in items:
+                _store(room_id, [item], outcomes)
+            return
+        index, post, _body = items[0]
+        existing = _existing_many([post]).get((room_id, post.author.pk, post.client_id))
         if existing is None:
             raise
-        return message_payload(existing, author), False
-    return payload, True
+        outcomes[index] = (message_payload(existing, post.author), False)
+
+
+def _store_in_transaction(room_id: int, items: list[tuple[int, Post, str]], outcomes) -> None:
+    room_table = Room._meta.db_table
+    membership_table = Membership._meta.db_table
+    members_of_room = (
+        f"SELECT m.user_id FROM {membership_table} m WHERE m.study_id = r.study_id AND m.user_id"
+    )
+    # One statement checks that the room is open and which authors are members, and takes
+    # one sequence number per post by a member.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {room_table} r SET last_seq = r.last_seq + ("
+            f"SELECT count(*) FROM unnest(%s::bigint[]) AS a(user_id) "
+            f"WHERE a.user_id IN ({members_of_room} = a.user_id)) "
+            f"WHERE r.id = %s AND r.closed_at IS NULL "
+            f"RETURNING r.last_seq, r.study_id, ARRAY({members_of_room} = ANY(%s::bigint[]))",
+            [
+                [post.author.pk for _i, post, _b in items],
+                room_id,
+                [post.author.pk for _i, post, _b in items],
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        room = Room.objects.filter(pk=room_id).first()
+        for index, _post, _body in items:
+            outcomes[index] = MessageNotFound(_("No such room.")) if room is None else RoomClosed()
+        return
+    last_seq, study_id, members = row
+    allowed = []
+    for item in items:
+        if item[1].author.pk in members:
+            allowed.append(item)
+        else:
+            outcomes[item[0]] = NotAllowed()
+    if not allowed:
+        return
+    first_seq = last_seq - len(allowed) + 1
+    messages = Message.objects.bulk_create(
+        Message(
+            room_id=room_id,
+            seq=first_seq + n,
+            author=post.author,
+            body=body,
+            client_id=post.client_id,
+        )
+        for n, (_index, post, body) in enumerate(allowed)
+    )
+    for (index, post, body), message in zip(allowed, messages, strict=True):
+        payload = message_payload(message, post.author)
+        realtime.frame_to_room_on_commit(room_id, {"type": "chat.message", "message": payload})
+        if "@" in body:
+            _notify_mentions(message=message, study_id=study_id, author=post.author)
+        outcomes[index] = (payload, True)
 
 
 def _notify_mentions(*, message: Message, study_id: int, author) -> None:

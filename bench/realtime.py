@@ -1,0 +1,479 @@
+"""Real-time benchmark: Cohort served as the README serves it, measured by an independent client.
+
+Starts K daphne processes (config.asgi, PostgreSQL and Redis from DATABASE_URL / REDIS_URL),
+puts N logged-in sockets into one fresh chat room and drives them with the shared client
+../shared/bench/bench_ws.py (run as it is, from its own path): S senders at a fixed rate or
+flat out, end-to-end latency from send to every other socket, loss and duplicates. Then it
+measures resume, history and notify() on a real socket. Writes bench/results/realtime.json.
+
+    python bench/realtime.py                    # every cell (make bench)
+    python bench/realtime.py --processes 2 --cells 100x50
+
+The flood limit (20 messages per 10 s per user) would refuse most of this traffic: the daphne
+processes started here raise it, and the results file says so.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+# The independent client, next to the repository (BENCH_WS names it elsewhere, e.g. from a worktree).
+CLIENT = Path(os.environ.get("BENCH_WS", ROOT.parent / "shared" / "bench" / "bench_ws.py"))
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+FLOOD_LIMIT = 1_000_000
+MAX_MEMBERS = 50
+SENDERS = 10
+# Fixed-rate cells send for this long; flat-out cells send FLAT_OUT_MESSAGES per sender.
+FIXED_RATE_SECONDS = 12
+FLAT_OUT_MESSAGES = 100
+# The cells of the issue: (clients, total offered messages per second; 0 = flat out).
+CELLS = {"100x50": (100, 50), "300x50": (300, 50), "100xmax": (100, 0)}
+RESUME_ROOM_MESSAGES = 100_000
+REPEATS = 10
+NOTIFY_USERS = 100
+# With BENCH_PROFILE=<dir>, py-spy samples the first server during every cell into <dir>.
+PROFILE_DIR = os.environ.get("BENCH_PROFILE")
+
+
+def out(line: str = "") -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        CHAT_FLOOD_LIMIT=str(FLOOD_LIMIT),
+        SECURE_COOKIES="0",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        CHANNELS_PREFIX=os.environ.get("CHANNELS_PREFIX", "cohort.bench.asgi"),
+        CACHE_KEY_PREFIX=os.environ.get("CACHE_KEY_PREFIX", "cohort.bench"),
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+class Server:
+    """One daphne process, started the way `make run` and the Dockerfile start it."""
+
+    def __init__(self, source: Path = ROOT):
+        self.source = source
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(self.port)]
+            + ["config.asgi:application"],
+            cwd=self.source,
+            env=server_environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("daphne did not start")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark's database when it does not exist yet."""
+    import psycopg2
+    from psycopg2 import sql
+
+    try:
+        psycopg2.connect(url).close()
+    except psycopg2.OperationalError as error:
+        if "does not exist" not in str(error):
+            raise
+        name = url.rsplit("/", 1)[1].split("?")[0]
+        admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+        admin.autocommit = True
+        with admin.cursor() as cursor:
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        admin.close()
+
+
+def setup_django() -> None:
+    ensure_database(os.environ["DATABASE_URL"])
+    for name in ("CHANNELS_PREFIX", "CACHE_KEY_PREFIX"):
+        os.environ[name] = server_environment()[name]
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def bench_user(index: int):
+    from accounts.models import User
+
+    name = f"bench-{index:02d}"
+    user = User.objects.filter(username=name).first()
+    return user or User.objects.create_user(name, f"{name}@example.com", None)
+
+
+def cookie_for(user) -> str:
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def bench_study():
+    """Return the benchmark's study with MAX_MEMBERS members (made once, then reused)."""
+    from studies.models import Study
+    from studies.services import join_request_accept, join_request_create, study_create
+
+    owner = bench_user(0)
+    today = datetime.now(UTC).date()
+    # Recruitment must still be open to add members through the real services.
+    study = Study.objects.filter(
+        owner=owner, title="Chat benchmark", recruitment_deadline__gte=today
+    ).first()
+    if study is None:
+        study = study_create(
+            owner=owner,
+            title="Chat benchmark",
+            description="Fan-out benchmark.",
+            start_date=today + timedelta(days=2),
+            end_date=today + timedelta(days=30),
+            recruitment_deadline=today + timedelta(days=1),
+            capacity=MAX_MEMBERS,
+        )
+    users = [owner]
+    for i in range(1, MAX_MEMBERS):
+        user = bench_user(i)
+        if not study.memberships.filter(user=user).exists():
+            join_request_accept(join_request=join_request_create(study=study, user=user), by=owner)
+        users.append(user)
+    return study, users
+
+
+def fresh_room(study, owner):
+    from chat.models import Category, Room
+    from chat.services import room_close, room_open
+
+    for room in Room.objects.filter(study=study, closed_at__isnull=True):
+        room_close(room=room, by=owner)
+    return room_open(study=study, category=Category.GENERAL, by=owner)
+
+
+def profiler(server, path: str) -> subprocess.Popen:
+    """Sample the server's Python stacks with py-spy (installed separately) into `path`."""
+    return subprocess.Popen(
+        ["py-spy", "record", "--nonblocking", "--format", "raw", "--rate", "50"]
+        + ["--threads", "--pid", str(server.pid), "--output", path],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def run_cell(servers, room, clients: int, offered: int, cookie_file: str, label: str) -> dict:
+    """Drive one room with bench_ws.py; return the cell in the results file's shape."""
+    if offered:
+        rate = offered / SENDERS
+        messages = int(rate * FIXED_RATE_SECONDS)
+    else:
+        rate, messages = 0, FLAT_OUT_MESSAGES
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as record:
+        command = [
+            sys.executable,
+            str(CLIENT),
+            "--url",
+            ",".join(f"ws://127.0.0.1:{s.port}/ws/chat/{room.pk}/" for s in servers),
+            "--origin",
+            servers[0].url,
+            "--template",
+            '{"type":"send","body":"{PAYLOAD}","client_id":"{CID}"}',
+            "--skip-frames",
+            '^[{]"type": ?"chat[.]ack"',
+            "--cookie-file",
+            cookie_file,
+            "-n",
+            str(clients),
+            "-s",
+            str(SENDERS),
+            "-m",
+            str(messages),
+            "-r",
+            str(rate),
+            # Start sending once the joins' presence traffic has died down.
+            "--settle-idle-pct",
+            "15",
+            "--settle-idle-max",
+            "30",
+            "--idle-timeout",
+            "5",
+            "--max-time",
+            "120",
+            "--label",
+            label,
+            "--json-out",
+            record.name,
+        ]
+        for server in servers:
+            command += ["--watch-pid", str(server.pid)]
+        load_before = load()
+        sampling = PROFILE_DIR and profiler(servers[0], f"{PROFILE_DIR}/{label.replace(' ', '_')}.txt")
+        subprocess.run(command, check=True, cwd=ROOT)
+        if sampling:
+            sampling.send_signal(signal.SIGINT)
+            sampling.wait()
+        result = json.loads(record.read().splitlines()[-1])
+    latency = result["latency_ms"] or {}
+    cpu = [v for k, v in result["server_cpu_pct"].items() if k.isdigit() and v is not None]
+    return {
+        "label": label,
+        "code": "this checkout" if servers[0].source == ROOT else str(servers[0].source),
+        "server": "daphne",
+        "processes": len(servers),
+        "clients": clients,
+        "senders": SENDERS,
+        "messages": result["sent"],
+        "offered_per_s": offered or "max",
+        "sent_per_s": result["send_rate_achieved"],
+        "delivered_per_s": result["delivered_per_s"],
+        "latency_ms": {k: latency.get(k) for k in ("p50", "p95", "p99", "max")},
+        "lost": result["loss"],
+        "duplicated": result["duplicates"],
+        "server_cpu_pct": round(sum(cpu), 1),
+        "host_cpu_busy_pct": result["host_cpu_busy_pct"],
+        "client_cpu_pct": result["client_cpu_pct"],
+        "errors": result["errors"],
+        "load": {"before": load_before, "after": load()},
+    }
+
+
+def fill_room(room, count: int) -> None:
+    """Give the room `count` messages with gap-free sequence numbers, in one statement."""
+    from django.db import connection
+
+    from chat.models import Message, Room
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Message._meta.db_table} "
+            "(room_id, seq, author_id, body, client_id, created_at) "
+            "SELECT %s, n, %s, 'history message ' || n, 'fill-' || n, now() "
+            "FROM generate_series(1, %s) AS n",
+            [room.pk, room.creator_id, count],
+        )
+    Room.objects.filter(pk=room.pk).update(last_seq=count)
+
+
+async def timed_frames(url: str, origin: str, cookie: str, frames: list[tuple[dict, str]]):
+    """Send each frame on one socket; return ms until the answer of the given type completes."""
+    import websockets
+
+    timings = []
+    async with websockets.connect(
+        url, origin=origin, additional_headers={"Cookie": cookie}, max_size=None
+    ) as ws:
+        while json.loads(await ws.recv())["type"] != "chat.state":
+            pass
+        for frame, answer in frames:
+            started = time.perf_counter()
+            await ws.send(json.dumps(frame))
+            while True:
+                reply = json.loads(await ws.recv())
+                if reply["type"] == answer and reply.get("complete", True):
+                    break
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def resume_and_history(server, study, owner, cookie: str) -> dict:
+    room = fresh_room(study, owner)
+    fill_room(room, RESUME_ROOM_MESSAGES)
+    after = RESUME_ROOM_MESSAGES - 1000
+    frames = [({"type": "resume", "after": after}, "chat.backlog")] * REPEATS
+    frames += [({"type": "history", "before": 50_000, "limit": 100}, "chat.history")] * REPEATS
+    load_before = load()
+    timings = asyncio.run(
+        timed_frames(f"ws://127.0.0.1:{server.port}/ws/chat/{room.pk}/", server.url, cookie, frames)
+    )
+    return {
+        "resume_1000_of_100000_ms": {
+            "median": round(statistics.median(timings[:REPEATS]), 1),
+            "max": round(max(timings[:REPEATS]), 1),
+            "target_ms": 100,
+        },
+        "history_100_before_50000_ms": {
+            "median": round(statistics.median(timings[REPEATS:]), 1),
+            "max": round(max(timings[REPEATS:]), 1),
+            "target_ms": 20,
+        },
+        "load": {"before": load_before, "after": load()},
+    }
+
+
+async def notify_round(server, cookies: list[str], notify_all) -> float:
+    """Open one notifications socket per user; return ms from notify() until all 100 have it."""
+    import websockets
+
+    sockets = []
+    for cookie in cookies:
+        sockets.append(
+            await websockets.connect(
+                f"ws://127.0.0.1:{server.port}/ws/notifications/",
+                origin=server.url,
+                additional_headers={"Cookie": cookie},
+            )
+        )
+    await asyncio.sleep(1)
+    for ws in sockets:
+        while True:
+            try:
+                await asyncio.wait_for(ws.recv(), 0.01)
+            except TimeoutError:
+                break
+
+    async def first_notification(ws) -> float:
+        while True:
+            if json.loads(await ws.recv())["type"] == "notification.new":
+                return time.perf_counter()
+
+    waiting = [asyncio.create_task(first_notification(ws)) for ws in sockets]
+    started = time.perf_counter()
+    await asyncio.to_thread(notify_all)
+    arrived = await asyncio.wait_for(asyncio.gather(*waiting), 30)
+    for ws in sockets:
+        await ws.close()
+    return (max(arrived) - started) * 1000
+
+
+def notify_fanout(server) -> dict:
+    from django.db import close_old_connections
+
+    from notifications.models import Kind
+    from notifications.services import notify
+
+    users = [bench_user(i) for i in range(NOTIFY_USERS)]
+    cookies = [cookie_for(user) for user in users]
+
+    def notify_all():
+        close_old_connections()
+        notify(users=users, kind=Kind.ANNOUNCEMENT, text="Benchmark notice", url="/")
+
+    load_before = load()
+    timings = [asyncio.run(notify_round(server, cookies, notify_all)) for _ in range(REPEATS)]
+    return {
+        "notify_100_online_ms": {
+            "median": round(statistics.median(timings), 1),
+            "max": round(max(timings), 1),
+            "target_ms": 50,
+        },
+        "load": {"before": load_before, "after": load()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--cells", nargs="+", default=list(CELLS), choices=list(CELLS))
+    parser.add_argument("--no-figures", action="store_true", help="skip resume/history/notify")
+    parser.add_argument("--name", default="realtime", help="results file name (no suffix)")
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        help="another checkout (same schema): every cell runs against its servers, then ours",
+    )
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
+        sys.exit("Set DATABASE_URL and REDIS_URL (the benchmark runs the served mode).")
+    setup_django()
+    study, users = bench_study()
+    owner = users[0]
+    document = {
+        "benchmark": "realtime",
+        "client": "../shared/bench/bench_ws.py",
+        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "flood_limit": FLOOD_LIMIT,
+        "load_at_start": load(),
+        "cells": [],
+    }
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as cookie_file:
+        cookie_file.write("\n".join(cookie_for(user) for user in users) + "\n")
+        cookie_file.flush()
+        sources = [ROOT] if args.compare_with is None else [args.compare_with.resolve(), ROOT]
+        for processes in args.processes:
+            for cell in args.cells:
+                clients, offered = CELLS[cell]
+                # Interleaved: the compared checkouts run the same cell one after the other.
+                for source in sources:
+                    servers = [Server(source) for _ in range(processes)]
+                    try:
+                        room = fresh_room(study, owner)
+                        label = f"K={processes} {cell}" + (" before" if source != ROOT else "")
+                        document["cells"].append(
+                            run_cell(servers, room, clients, offered, cookie_file.name, label)
+                        )
+                    finally:
+                        for server in servers:
+                            server.stop()
+    if not args.no_figures:
+        document["figures"] = {}
+        for source in sources:
+            server = Server(source)
+            try:
+                document["figures"]["compared" if source != ROOT else "this_checkout"] = {
+                    "resume_history": resume_and_history(server, study, owner, cookie_for(owner)),
+                    "notify": notify_fanout(server),
+                }
+            finally:
+                server.stop()
+    document["load_at_end"] = load()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{args.name}.json"
+    path.write_text(json.dumps(document, indent=2) + "\n")
+    out(json.dumps(document.get("figures", {}), indent=2))
+    out(f"Written to {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Group commit for chat posts, on a thread of their own.
+
+A socket's `send` frame waits here for its outcome. Posts that arrive while the previous batch
+is being stored (typically within the few milliseconds of one commit) are stored together:
+one transaction and one WAL flush per room per batch (services.message_post_many). Each post
+is still answered only once its batch has committed, and every rule applies to it alone.
+
+The batches run on one dedicated thread per process, so posts do not wait behind the other
+database calls of the process (presence, history, pages) on Channels' database thread.
+"""
+
+import asyncio
+import collections
+import contextvars
+import weakref
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import close_old_connections
+
+from chat import services
+
+# Posts stored in one transaction at most; more waiting go in the next batch.
+BATCH_MAX = 200
+
+_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-ingest")
+
+
+def _store(posts: list[services.Post]) -> list:
+    close_old_connections()
+    try:
+        return services.message_post_many(posts)
+    finally:
+        close_old_connections()
+
+
+class _Ingest:
+    """The posts waiting on one event loop, stored batch after batch by one task."""
+
+    def __init__(self):
+        self.waiting: collections.deque[tuple[services.Post, asyncio.Future]] = (
+            collections.deque()
+        )
+        self.task: asyncio.Task | None = None
+
+    def put(self, post: services.Post) -> asyncio.Future:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.waiting.append((post, future))
+        if self.task is None:
+            self.task = loop.create_task(self.drain())
+        return future
+
+    async def drain(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self.waiting:
+                batch = [self.waiting.popleft() for _ in range(min(len(self.waiting), BATCH_MAX))]
+                # The sender finds the serving loop through the context (realtime.sender).
+                run = contextvars.copy_context().run
+                try:
+                    outcomes = await loop.run_in_executor(
+                        _thread, run, _store, [post for post, _ in batch]
+                    )
+                except Exception as error:
+                    outcomes = [error] * len(batch)
+                for (_post, future), outcome in zip(batch, outcomes, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(outcome, Exception):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+        finally:
+            self.task = None
+
+
+_ingests: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Ingest] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def message_post(*, room_id: int, author, body, client_id: str) -> tuple[dict, bool]:
+    """services.message_post, stored with the other posts that arrive meanwhile."""
+    loop = asyncio.get_running_loop()
+    ingest = _ingests.get(loop)
+    if ingest is None:
+        ingest = _ingests[loop] = _Ingest()
+    return await ingest.put(services.Post(room_id, author, body, client_id))

@@ -30,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-# The independent client, next to the repository (BENCH_WS names it elsewhere, e.g. from a worktree).
+# The independent client next to the repository (BENCH_WS names it elsewhere, as from a worktree).
 CLIENT = Path(os.environ.get("BENCH_WS", ROOT.parent / "shared" / "bench" / "bench_ws.py"))
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -258,7 +258,8 @@ def run_cell(servers, room, clients: int, offered: int, cookie_file: str, label:
         for server in servers:
             command += ["--watch-pid", str(server.pid)]
         load_before = load()
-        sampling = PROFILE_DIR and profiler(servers[0], f"{PROFILE_DIR}/{label.replace(' ', '_')}.txt")
+        profile = f"{PROFILE_DIR}/{label.replace(' ', '_')}.txt"
+        sampling = PROFILE_DIR and profiler(servers[0], profile)
         subprocess.run(command, check=True, cwd=ROOT)
         if sampling:
             sampling.send_signal(signal.SIGINT)
@@ -281,6 +282,12 @@ def run_cell(servers, room, clients: int, offered: int, cookie_file: str, label:
         "lost": result["loss"],
         "duplicated": result["duplicates"],
         "server_cpu_pct": round(sum(cpu), 1),
+        # CPU the servers spent per delivery: comparable across runs on a loaded machine.
+        "server_cpu_us_per_delivery": (
+            round(sum(cpu) / 100 * result["wall_s"] / result["delivered"] * 1e6)
+            if result["delivered"]
+            else None
+        ),
         "host_cpu_busy_pct": result["host_cpu_busy_pct"],
         "client_cpu_pct": result["client_cpu_pct"],
         "errors": result["errors"],

@@ -13,6 +13,7 @@ from chat.errors import ChatError
 from chat.models import Message
 from chat.payloads import user_payload
 from chat.selectors import Online
+from realtime import fanout
 from realtime.consumers import CloseCode, FrameError
 from realtime.frames import int_field
 from realtime.groups import room_group
@@ -23,7 +24,7 @@ BACKLOG_PAGE = 100
 # handlers reach the database only through database_sync_to_async (which does the same), or
 # not at all; skipping that hop keeps one thread from serializing every delivery of every
 # message to every socket (bench/chat_fanout.py: it was the fan-out bottleneck).
-NO_DATABASE_HOP = frozenset({"websocket.receive", "chat.frame", "chat.presence", "chat.typing"})
+NO_DATABASE_HOP = frozenset({"websocket.receive", "chat.presence", "chat.typing"})
 
 
 class ChatCloseCode(IntEnum):
@@ -95,10 +96,10 @@ class ChatConsumer(StudyScopedConsumer):
             return ChatCloseCode.ROOM_CLOSED
         return refusal
 
-    async def groups_for_socket(self) -> list[str]:
-        return [*await super().groups_for_socket(), room_group(self.room_id)]
-
     async def opened(self) -> None:
+        # The room's events reach this socket through the process's one subscription to the
+        # room (realtime.fanout), held back until the socket has sent its chat.state.
+        await fanout.join(self, room_group(self.room_id), hold=True)
         online = await _presence_enter(
             room_id=self.room_id, user_id=self.user.pk, channel_name=self.channel_name
         )
@@ -117,7 +118,8 @@ class ChatConsumer(StudyScopedConsumer):
                 "online": online.users,
             }
         )
-        self.repeat(lambda: settings.CHAT_PRESENCE_REFRESH_S, self.keep_present)
+        last_seq = messages[-1]["seq"] if messages else 0
+        await fanout.release(self, room_group(self.room_id), after_seq=last_seq)
         await self.announce_presence(online)
 
     async def keep_present(self) -> None:
@@ -143,15 +145,18 @@ class ChatConsumer(StudyScopedConsumer):
         )
 
     async def disconnect(self, code):
-        try:
-            await self.stop_tasks()
-            if self.present:
-                self.present = False
-                # If the database is down too, the entry expires within CHAT_PRESENCE_TTL_S.
-                online = await _presence_leave(room_id=self.room_id, channel_name=self.channel_name)
-                await self.announce_presence(online)
-        finally:
-            await super().disconnect(code)
+        if self.heartbeat is not None:
+            self.heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.heartbeat
+            self.heartbeat = None
+        if self.present:
+            self.present = False
+            online = await _presence_leave(room_id=self.room_id, channel_name=self.channel_name)
+            await self.announce_presence(online)
+        if self.room_id is not None:
+            await fanout.leave(self, room_group(self.room_id))
+        await super().disconnect(code)
 
     async def room_closed(self) -> None:
         await self.send_json({"type": "room.closed", "room_id": self.room_id})
@@ -161,13 +166,24 @@ class ChatConsumer(StudyScopedConsumer):
 
     async def handle_send(self, frame):
         client_id = _client_id(frame)
-        message, _new = await _message_post(
-            room_id=self.room_id,
-            author=self.user,
-            body=frame.get("body"),
-            client_id=client_id,
-        )
-        await self.send_json({"type": "chat.ack", "client_id": client_id, "message": message})
+        # The sender gets its ack before the room's chat.message of the same message.
+        fanout.hold(self, room_group(self.room_id))
+        try:
+            message, _new = await _message_post(
+                room_id=self.room_id,
+                author=self.user,
+                body=frame.get("body"),
+                client_id=client_id,
+            )
+        except services.RateLimited as limited:
+            await self.send_error(
+                "rate_limited", str(limited), frame.get("ref"), retry_after=limited.retry_after
+            )
+            return
+        else:
+            await self.send_json({"type": "chat.ack", "client_id": client_id, "message": message})
+        finally:
+            await fanout.release(self, room_group(self.room_id))
 
     async def handle_edit(self, frame):
         await _message_edit(
@@ -221,10 +237,6 @@ class ChatConsumer(StudyScopedConsumer):
             )
 
     # Events from the room's group.
-
-    async def chat_frame(self, event):
-        """Pass on a frame for every socket of the room (a message, an edit, a deletion)."""
-        await self.send(text_data=event["text"])
 
     async def chat_presence(self, event):
         await self.show_presence(Online(users=event["online"], at=event["at"]))

@@ -37,9 +37,7 @@ class _Ingest:
     """The posts waiting on one event loop, stored batch after batch by one task."""
 
     def __init__(self):
-        self.waiting: collections.deque[tuple[services.Post, asyncio.Future]] = (
-            collections.deque()
-        )
+        self.waiting: collections.deque[tuple[services.Post, asyncio.Future]] = collections.deque()
         self.task: asyncio.Task | None = None
 
     def put(self, post: services.Post) -> asyncio.Future:

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from chat import realtime
 from chat.errors import (
     BadBody,
-    ChatError,
     CategoryTaken,
+    ChatError,
     MessageNotFound,
     NotAllowed,
     RoomClosed,
@@ -223,7 +223,8 @@ def _store_in_transaction(room_id: int, items: list[tuple[int, Post, str]], outc
     )
     for (index, post, body), message in zip(allowed, messages, strict=True):
         payload = message_payload(message, post.author)
-        realtime.frame_to_room_on_commit(room_id, {"type": "chat.message", "message": payload})
+        frame = {"type": "chat.message", "message": payload}
+        realtime.frame_to_room_on_commit(room_id, frame, seq=message.seq)
         if "@" in body:
             _notify_mentions(message=message, study_id=study_id, author=post.author)
         outcomes[index] = (payload, True)

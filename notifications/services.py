@@ -10,7 +10,7 @@ from notifications.models import Kind, Notification
 from notifications.payloads import notification_payload
 from notifications.selectors import unread_count_for, unread_counts_for
 from realtime.groups import user_group
-from realtime.sender import after_commit, send
+from realtime.sender import after_commit, send, send_many
 
 TEXT_LIMIT = Notification._meta.get_field("text").max_length
 # A notification's text: a function called (or a lazy string read) in each recipient's language.
@@ -19,15 +19,19 @@ Text = str | Promise | Callable[[], str]
 
 def _deliver(notifications: list[Notification]) -> None:
     counts = unread_counts_for([n.recipient_id for n in notifications])
-    for notification in notifications:
-        send(
-            user_group(notification.recipient_id),
-            {
-                "type": "notification.new",
-                "notification": notification_payload(notification),
-                "unread": counts[notification.recipient_id],
-            },
-        )
+    send_many(
+        [
+            (
+                user_group(notification.recipient_id),
+                {
+                    "type": "notification.new",
+                    "notification": notification_payload(notification),
+                    "unread": counts[notification.recipient_id],
+                },
+            )
+            for notification in notifications
+        ]
+    )
 
 
 def _text_in(language: str, text: Text) -> str:

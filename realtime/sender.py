@@ -6,7 +6,7 @@ Neither ever raises into the caller or stops the other after-commit hooks.
 
 Inside a served process the send is handed to the event loop that serves the request or
 socket (recorded by `ServingLoopMiddleware`), so the database thread never waits for Redis;
-one task per loop delivers the sends in the order they were handed over. Elsewhere
+one task per loop delivers them, each group's sends in the order they were handed over. Elsewhere
 (management commands, plain sync tests) `send` delivers before it returns.
 Connection errors are retried with a short backoff; what still fails is logged.
 
@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 # Pauses before each retry of a send that failed to reach the channel layer's server.
 RETRY_DELAYS_S = (0.05, 0.2, 0.5)
 CONNECTION_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+# Groups sent to side by side (e.g. one notification to each of 100 users) by one drain.
+PARALLEL_GROUPS = 16
 
 serving_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
     "serving_loop", default=None
@@ -75,17 +77,37 @@ def after_commit(hook: Callable[[], None]) -> None:
 
 def send(group: str, event: dict) -> None:
     """Send `event` to `group` now, without waiting for delivery when a loop serves this code."""
+    send_many([(group, event)])
+
+
+def send_many(sends: list[tuple[str, dict]]) -> None:
+    """Send each (group, event) like `send`; one group's events in order, groups side by side."""
     loop = _loop_to_send_on()
     if loop is not None:
         try:
-            loop.call_soon_threadsafe(_hand_over, group, event)
+            loop.call_soon_threadsafe(_hand_over, sends)
             return
         except RuntimeError:
             pass  # The loop closed since it was checked: deliver from here instead.
     try:
-        async_to_sync(deliver)(group, event)
+        async_to_sync(deliver_many)(sends)
     except Exception:
-        logger.exception("Event %r to group %s not sent", event.get("type"), group)
+        logger.exception("Events to %d groups not sent", len({group for group, _ in sends}))
+
+
+async def deliver_many(sends: list[tuple[str, dict]]) -> None:
+    """Deliver the sends: one group's in the order given, up to PARALLEL_GROUPS groups at once."""
+    by_group: dict[str, list[dict]] = {}
+    for group, event in sends:
+        by_group.setdefault(group, []).append(event)
+    limit = asyncio.Semaphore(PARALLEL_GROUPS)
+
+    async def in_order(group: str, events: list[dict]) -> None:
+        async with limit:
+            for event in events:
+                await deliver(group, event)
+
+    await asyncio.gather(*(in_order(group, events) for group, events in by_group.items()))
 
 
 async def deliver(group: str, event: dict) -> bool:
@@ -130,16 +152,17 @@ class _Outbox:
         self.pending: collections.deque[tuple[str, dict]] = collections.deque()
         self.task: asyncio.Task | None = None
 
-    def put(self, group: str, event: dict) -> None:
-        self.pending.append((group, event))
+    def put(self, sends: list[tuple[str, dict]]) -> None:
+        self.pending.extend(sends)
         if self.task is None:
             self.task = asyncio.get_running_loop().create_task(self.drain())
 
     async def drain(self) -> None:
         try:
             while self.pending:
-                group, event = self.pending.popleft()
-                await deliver(group, event)
+                sends = list(self.pending)
+                self.pending.clear()
+                await deliver_many(sends)
         finally:
             self.task = None
 
@@ -149,10 +172,10 @@ _outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Outbox] = (
 )
 
 
-def _hand_over(group: str, event: dict) -> None:
-    """Queue a send on the running loop (called on that loop)."""
+def _hand_over(sends: list[tuple[str, dict]]) -> None:
+    """Queue sends on the running loop (called on that loop)."""
     loop = asyncio.get_running_loop()
     outbox = _outboxes.get(loop)
     if outbox is None:
         outbox = _outboxes[loop] = _Outbox()
-    outbox.put(group, event)
+    outbox.put(sends)

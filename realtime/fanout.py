@@ -38,6 +38,9 @@ class _LocalGroup:
         self.channel: str | None = None
         self.ready: asyncio.Task = asyncio.get_running_loop().create_task(self.subscribe())
         self.tasks: list[asyncio.Task] = []
+        # Per socket, the number its opening state reached: an event so numbered that arrives
+        # later (its broadcast was still under way) is not delivered to it a second time.
+        self.floors: dict = {}
         self.arrived: asyncio.Queue[dict] = asyncio.Queue()
         self.next_seq: int | None = None
         self.early: dict[int, dict] = {}
@@ -90,10 +93,15 @@ class _LocalGroup:
     async def deliver(self, event: dict) -> None:
         if event["type"].endswith(FRAME_SUFFIX):
             message = {"type": "websocket.send", "text": event["text"]}
+            seq = event.get("seq")
             for socket, held in list(self.sockets.items()):
                 if held is not None:
                     held.append(event)
                     continue
+                if self.floors and seq is not None and socket in self.floors:
+                    if seq <= self.floors[socket]:
+                        continue
+                    del self.floors[socket]
                 try:
                     await socket.base_send(message)
                 except Exception:
@@ -176,6 +184,8 @@ async def release(socket, group: str, *, after_seq: int = 0) -> None:
             await _dispatch(socket, event)
     if local is not None and socket in local.sockets:
         local.sockets[socket] = None
+        if after_seq:
+            local.floors[socket] = after_seq
 
 
 async def leave(socket, group: str) -> None:
@@ -184,6 +194,7 @@ async def leave(socket, group: str) -> None:
     local = groups.get(group)
     if local is None or local.sockets.pop(socket, False) is False:
         return
+    local.floors.pop(socket, None)
     if not local.sockets:
         del groups[group]
         await local.stop()

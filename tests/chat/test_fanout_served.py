@@ -1,7 +1,6 @@
 """The process-local fan-out across two daphne processes, while sockets come and go."""
 
 import asyncio
-import contextlib
 import json
 
 import pytest
@@ -13,6 +12,7 @@ from tests.chat.test_served import cookie_for
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PER_SENDER = 40
+TRANSIENT_SOCKETS = 6
 
 
 class Socket:
@@ -54,8 +54,8 @@ def test_each_frame_reaches_each_socket_once_in_seq_order_while_sockets_come_and
     monkeypatch.setenv("CHAT_FLOOD_LIMIT", "1000")
     first, second = daphne(), daphne()
     cookies = {user.username: cookie_for(user) for user in (alice, bob, carol, dave)}
-    total = 1 + 2 * PER_SENDER
     transients: list[Socket] = []
+    sent = []
 
     async def scenario():
         stable = [
@@ -68,47 +68,39 @@ def test_each_frame_reaches_each_socket_once_in_seq_order_while_sockets_come_and
         for socket in stable:
             while len(socket.seqs) < 1:
                 await socket.receive()
-        readers = [asyncio.create_task(read_all(socket)) for socket in stable]
-        sending = asyncio.create_task(talk(stable[0], stable[1]))
-        churn = asyncio.create_task(come_and_go(sending))
-        await sending
+        churn = asyncio.create_task(come_and_go())
+        await talk(stable[0], stable[1], churn)
         await churn
-        await asyncio.wait_for(asyncio.gather(*readers), 60)
         for socket in stable:
+            while len(socket.seqs) < 1 + len(sent):
+                await socket.receive()
             await socket.socket.close()
         return stable
 
-    async def read_all(socket):
-        while len(socket.seqs) < total:
-            await socket.receive()
-
-    async def talk(on_first, on_second):
-        for i in range(PER_SENDER):
-            await on_first.send(f"a-{i}")
-            await on_second.send(f"b-{i}")
+    async def talk(on_first, on_second, churn):
+        """Send from both processes until the churn is over (and at least PER_SENDER each)."""
+        i = 0
+        while i < PER_SENDER or not churn.done():
+            for socket, name in ((on_first, "a"), (on_second, "b")):
+                await socket.send(f"{name}-{i}")
+                sent.append(f"{name}-{i}")
+            i += 1
             await asyncio.sleep(0.02)
 
-    async def come_and_go(sending):
+    async def come_and_go():
         servers = (first, second)
         names = ("carol", "dave")
-        turn = 0
-        while not sending.done():
+        for turn in range(TRANSIENT_SOCKETS):
             socket = await Socket(servers[turn % 2], room, cookies[names[turn % 2]]).open()
             transients.append(socket)
-            turn += 1
             while len(socket.seqs) < 3:
-                try:
-                    await socket.receive(timeout=1)
-                except TimeoutError:
-                    if sending.done():
-                        break
-            with contextlib.suppress(Exception):
-                await socket.socket.close()
+                await socket.receive()
+            await socket.socket.close()
 
     stable = asyncio.run(scenario())
     for socket in stable:
-        assert socket.seqs == list(range(1, total + 1))
-    assert len(transients) >= 4
+        assert socket.seqs == list(range(1, len(sent) + 2))
+    assert len(transients) == TRANSIENT_SOCKETS
     for socket in transients:
         # After its state, each socket gets every later message once, in order, with no gap.
         after = socket.state_seqs[-1] if socket.state_seqs else 0

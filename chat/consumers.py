@@ -22,8 +22,8 @@ from studies.sockets import StudyScopedConsumer
 BACKLOG_PAGE = 100
 # Channels runs close_old_connections() in the database thread before every handler. These
 # handlers reach the database only through database_sync_to_async (which does the same), or
-# not at all; skipping that hop keeps one thread from serializing every delivery of every
-# message to every socket (bench/chat_fanout.py: it was the fan-out bottleneck).
+# not at all; skipping that hop keeps one thread from serializing every event to every socket.
+# (A room's chat.frame events do not come through here: realtime.fanout writes them.)
 NO_DATABASE_HOP = frozenset({"websocket.receive", "chat.presence", "chat.typing"})
 
 

@@ -179,7 +179,7 @@ if SERVED:
     }
     # Pub/sub: a group_send is one PUBLISH that each process fans out to its own sockets, where
     # the classic RedisChannelLayer queued one Redis entry per socket and dropped messages once
-    # a process's queue held `capacity` of them (bench/chat_fanout.py measures both). Groups
+    # a process's queue held `capacity` of them (bench/README.md has the history). Groups
     # live in the processes' subscriptions, so a crashed process leaves none behind. Pub/sub
     # ignores DB numbers: the prefix keeps deployments (and test workers) apart.
     # Past one Redis, CHANNEL_REDIS_URLS lists several: the layer shards every group and

@@ -9,7 +9,6 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from chat import ingest, selectors, services
-from chat.errors import ChatError
 from chat.models import Message
 from chat.payloads import user_payload
 from chat.selectors import Online
@@ -38,23 +37,6 @@ def _client_id(frame: dict) -> str:
     return value
 
 
-def _rules_as_frames(function):
-    """Return `function` as a database call whose chat rule errors are reported as frames."""
-    return _reported_as_frames(database_sync_to_async(function))
-
-
-def _reported_as_frames(call):
-    """Return the coroutine function `call` with its chat rule errors reported as frames."""
-
-    async def checked(**kwargs):
-        try:
-            return await call(**kwargs)
-        except ChatError as error:
-            raise FrameError(error.code, str(error.message)) from None
-
-    return checked
-
-
 # The socket's database calls: each one short hop to the database thread, returning plain values.
 # A chat rule they break (ChatError) reaches the consumer base, which answers with an error frame.
 _room_row = database_sync_to_async(selectors.room_row)
@@ -63,11 +45,11 @@ _presence_enter = database_sync_to_async(services.presence_enter)
 _presence_refresh = database_sync_to_async(services.presence_refresh)
 _presence_leave = database_sync_to_async(services.presence_leave)
 # Posts go to the group commit on their own thread (chat.ingest), not to the database thread.
-_message_post = _reported_as_frames(ingest.message_post)
-_message_edit = _rules_as_frames(services.message_edit)
-_message_delete = _rules_as_frames(services.message_delete)
-_messages_before = _rules_as_frames(selectors.messages_before)
-_messages_after = _rules_as_frames(selectors.messages_after)
+_message_post = ingest.message_post
+_message_edit = database_sync_to_async(services.message_edit)
+_message_delete = database_sync_to_async(services.message_delete)
+_messages_before = database_sync_to_async(selectors.messages_before)
+_messages_after = database_sync_to_async(selectors.messages_after)
 
 
 class ChatConsumer(StudyScopedConsumer):
@@ -175,12 +157,6 @@ class ChatConsumer(StudyScopedConsumer):
                 body=frame.get("body"),
                 client_id=client_id,
             )
-        except services.RateLimited as limited:
-            await self.send_error(
-                "rate_limited", str(limited), frame.get("ref"), retry_after=limited.retry_after
-            )
-            return
-        else:
             await self.send_json({"type": "chat.ack", "client_id": client_id, "message": message})
         finally:
             await fanout.release(self, room_group(self.room_id))

@@ -105,8 +105,8 @@ def message_post(*, room_id: int, author, body, client_id: str) -> tuple[dict, b
 def message_post_many(posts: list[Post]) -> list[tuple[dict, bool] | Exception]:
     """Post several messages with one transaction (and one commit) per room; see message_post.
 
-    Each post gets its own outcome: (payload, is_new), or the rule error (ChatError,
-    RateLimited) that refused it. Rules apply to each post exactly as if it came alone.
+    Each post gets its own outcome: (payload, is_new), or the rule error (a ChatError) that
+    refused it. Rules apply to each post exactly as if it came alone.
     """
     outcomes: list[tuple[dict, bool] | Exception | None] = [None] * len(posts)
     bodies: dict[int, str] = {}
@@ -128,9 +128,9 @@ def message_post_many(posts: list[Post]) -> list[tuple[dict, bool] | Exception]:
             # The same client id twice in one batch: the later one is a retry of the first.
             copies[index] = first_of[key]
         else:
-            retry_after = flood_admit(room_id=post.room_id, user_id=post.author.pk)
+            retry_after = FLOOD.hit(f"{post.room_id}.{post.author.pk}")
             if retry_after is not None:
-                outcomes[index] = RateLimited(retry_after)
+                outcomes[index] = TooManyMessages(retry_after)
                 continue
             first_of[key] = index
             to_store.setdefault(post.room_id, []).append(index)

@@ -8,9 +8,9 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from chat import ingest
-from chat.errors import BadBody, NotAllowed, RoomClosed
+from chat.errors import BadBody, NotAllowed, RoomClosed, TooManyMessages
 from chat.models import Category, Message
-from chat.services import Post, RateLimited, message_post_many, room_close
+from chat.services import Post, message_post_many, room_close
 from tests.chat.factories import make_room, make_study
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_flood_limit_counts_each_post_of_a_batch(room, alice):
     with override_settings(CHAT_FLOOD_LIMIT=3):
         outcomes = message_post_many([Post(room.pk, alice, f"m{i}", f"f{i}") for i in range(5)])
     assert [o[0]["seq"] for o in outcomes[:3]] == [1, 2, 3]
-    assert all(isinstance(o, RateLimited) for o in outcomes[3:])
+    assert all(isinstance(o, TooManyMessages) for o in outcomes[3:])
 
 
 def test_posts_to_several_rooms_and_a_closed_one(study, alice, bob):

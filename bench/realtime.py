@@ -322,14 +322,15 @@ async def timed_frames(url: str, origin: str, cookie: str, frames: list[tuple[di
     async with websockets.connect(
         url, origin=origin, additional_headers={"Cookie": cookie}, max_size=None
     ) as ws:
-        while json.loads(await ws.recv())["type"] != "chat.state":
+        while json.loads(await asyncio.wait_for(ws.recv(), 30))["type"] != "chat.state":
             pass
         for frame, answer in frames:
             started = time.perf_counter()
             await ws.send(json.dumps(frame))
             while True:
-                reply = json.loads(await ws.recv())
-                if reply["type"] == answer and reply.get("complete", True):
+                reply = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                # A resume answers with pages until one is complete; history with one page.
+                if reply["type"] == answer and (answer != "chat.backlog" or reply["complete"]):
                     break
             timings.append((time.perf_counter() - started) * 1000)
     return timings

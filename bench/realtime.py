@@ -427,7 +427,9 @@ def save(document: dict, name: str) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--processes", type=int, nargs="*", default=[1, 2], help="none: only resume/notify"
+    )
     parser.add_argument("--cells", nargs="+", default=list(CELLS), choices=list(CELLS))
     parser.add_argument("--no-figures", action="store_true", help="skip resume/history/notify")
     parser.add_argument("--name", default="realtime", help="results file name (no suffix)")

@@ -19,6 +19,7 @@ from realtime.groups import room_group
 from studies.sockets import StudyScopedConsumer
 
 BACKLOG_PAGE = 100
+RESUME_READ = 10 * BACKLOG_PAGE
 # Channels runs close_old_connections() in the database thread before every handler. These
 # handlers reach the database only through database_sync_to_async (which does the same), or
 # not at all; skipping that hop keeps one thread from serializing every event to every socket.
@@ -194,14 +195,17 @@ class ChatConsumer(StudyScopedConsumer):
     async def handle_resume(self, frame):
         after = int_field(frame, "after", minimum=0)
         while True:
-            messages = await _messages_after(room_id=self.room_id, after=after, limit=BACKLOG_PAGE)
-            complete = len(messages) < BACKLOG_PAGE
-            await self.send_json(
-                {"type": "chat.backlog", "after": after, "messages": messages, "complete": complete}
-            )
-            if complete:
-                return
-            after = messages[-1]["seq"]
+            # One database hop reads up to RESUME_READ messages; they go out BACKLOG_PAGE a frame.
+            messages = await _messages_after(room_id=self.room_id, after=after, limit=RESUME_READ)
+            for start in range(0, RESUME_READ, BACKLOG_PAGE):
+                page = messages[start : start + BACKLOG_PAGE]
+                complete = len(page) < BACKLOG_PAGE
+                await self.send_json(
+                    {"type": "chat.backlog", "after": after, "messages": page, "complete": complete}
+                )
+                if complete:
+                    return
+                after = page[-1]["seq"]
 
     async def handle_typing(self, frame):
         key = f"chat.typing.{self.room_id}.{self.user.pk}"

@@ -6,7 +6,7 @@ Neither ever raises into the caller or stops the other after-commit hooks.
 
 Inside a served process the send is handed to the event loop that serves the request or
 socket (recorded by `ServingLoopMiddleware`), so the database thread never waits for Redis;
-one task per loop delivers them, each group's sends in the order they were handed over. Elsewhere
+one task per loop delivers the sends in the order they were handed over. Elsewhere
 (management commands, plain sync tests) `send` delivers before it returns.
 Connection errors are retried with a short backoff; what still fails is logged.
 
@@ -32,8 +32,6 @@ logger = logging.getLogger(__name__)
 # Pauses before each retry of a send that failed to reach the channel layer's server.
 RETRY_DELAYS_S = (0.05, 0.2, 0.5)
 CONNECTION_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
-# Groups sent to side by side (e.g. one notification to each of 100 users) by one drain.
-PARALLEL_GROUPS = 16
 
 serving_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = contextvars.ContextVar(
     "serving_loop", default=None
@@ -81,7 +79,7 @@ def send(group: str, event: dict) -> None:
 
 
 def send_many(sends: list[tuple[str, dict]]) -> None:
-    """Send each (group, event) like `send`; one group's events in order, groups side by side."""
+    """Send each (group, event) like `send`, in order, handed over (or delivered) all at once."""
     loop = _loop_to_send_on()
     if loop is not None:
         try:
@@ -96,18 +94,9 @@ def send_many(sends: list[tuple[str, dict]]) -> None:
 
 
 async def deliver_many(sends: list[tuple[str, dict]]) -> None:
-    """Deliver the sends: one group's in the order given, up to PARALLEL_GROUPS groups at once."""
-    by_group: dict[str, list[dict]] = {}
+    """Deliver the sends in the order given (the pub/sub layer publishes one at a time anyway)."""
     for group, event in sends:
-        by_group.setdefault(group, []).append(event)
-    limit = asyncio.Semaphore(PARALLEL_GROUPS)
-
-    async def in_order(group: str, events: list[dict]) -> None:
-        async with limit:
-            for event in events:
-                await deliver(group, event)
-
-    await asyncio.gather(*(in_order(group, events) for group, events in by_group.items()))
+        await deliver(group, event)
 
 
 async def deliver(group: str, event: dict) -> bool:

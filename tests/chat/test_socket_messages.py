@@ -5,6 +5,7 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 
+from chat import consumers
 from chat.models import Category, Message
 from chat.services import message_post
 from notifications.models import Kind, Notification
@@ -189,6 +190,23 @@ async def test_resume_sends_exactly_the_missed_messages(room, alice, bob, settin
         if frame["complete"]:
             break
     assert seqs == list(range(6, 236))
+    assert await socket.receive_nothing() is True
+    await socket.disconnect()
+
+
+async def test_resume_pages_stay_100_when_reads_are_larger(room, alice, bob, settings, monkeypatch):
+    settings.CHAT_FLOOD_LIMIT = 1000
+    monkeypatch.setattr(consumers, "RESUME_READ", 200)
+    await post_many(room, bob, 200, "missed")
+    socket, _ = await open_socket(alice, room)
+    await socket.send_json_to({"type": "resume", "after": 0})
+    frames = [await receive_type(socket, "chat.backlog") for _ in range(3)]
+    assert [(f["after"], len(f["messages"]), f["complete"]) for f in frames] == [
+        (0, 100, False),
+        (100, 100, False),
+        (200, 0, True),
+    ]
+    assert [m["seq"] for f in frames for m in f["messages"]] == list(range(1, 201))
     assert await socket.receive_nothing() is True
     await socket.disconnect()
 

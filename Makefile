@@ -69,7 +69,14 @@ lint: install-dev check-infra
 messages: install-dev
 	$(PY) scripts/translations.py update
 
-# The real-time benchmark (bench/realtime.py, driving ../shared/bench/bench_ws.py) on its own
+# The deployment files, offline: the Kubernetes manifests against the Kubernetes schemas (strict:
+# no unknown fields) and the compose file against the compose-spec schema, both shipped in the
+# PyPI packages. tests/config/test_infra.py checks what they must contain and that they agree.
+check-infra: install-dev
+	$(BIN)/kubernetes-validate --strict --quiet infra/k8s/*.yaml
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec infra/docker-compose.yml
+
+# The real-time benchmark (bench/chat_room.py, driving ../shared/bench/bench_ws.py) on its own
 # database; writes bench/results/realtime.json. BENCH_ARGS narrows it, e.g. "--processes 2".
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cohort_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379
@@ -77,7 +84,7 @@ BENCH_ARGS ?=
 
 bench: install-dev
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) SECRET_KEY=bench-only \
-		SECURE_COOKIES=0 $(PY) bench/realtime.py $(BENCH_ARGS)
+		SECURE_COOKIES=0 $(PY) bench/chat_room.py $(BENCH_ARGS)
 
 # The page benchmark (bench/pages.py): 10,000 studies and 20,000 posts seeded once into its own
 # database, pages timed through daphne; writes bench/results/pages.json.

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from chat_fanout import Daphne, ensure_database, out, server_environment  # noqa: E402
+from chat_room import Server, ensure_database, out, server_environment  # noqa: E402
 
 STUDIES = 10_000
 POSTS = 20_000
@@ -331,7 +331,7 @@ def main() -> None:
     reader, urls = pages()
     cookie = session_cookie(reader)
     load_before = os.getloadavg()
-    server = Daphne()
+    server = Server()
     rows = []
     try:
         for kind, url in urls:

@@ -103,6 +103,7 @@ class ChatConsumer(StudyScopedConsumer):
         )
         last_seq = messages[-1]["seq"] if messages else 0
         await fanout.release(self, room_group(self.room_id), after_seq=last_seq)
+        self.repeat(lambda: settings.CHAT_PRESENCE_REFRESH_S, self.keep_present)
         await self.announce_presence(online)
 
     async def keep_present(self) -> None:
@@ -128,18 +129,17 @@ class ChatConsumer(StudyScopedConsumer):
         )
 
     async def disconnect(self, code):
-        if self.heartbeat is not None:
-            self.heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.heartbeat
-            self.heartbeat = None
-        if self.present:
-            self.present = False
-            online = await _presence_leave(room_id=self.room_id, channel_name=self.channel_name)
-            await self.announce_presence(online)
-        if self.room_id is not None:
-            await fanout.leave(self, room_group(self.room_id))
-        await super().disconnect(code)
+        try:
+            await self.stop_tasks()
+            if self.present:
+                self.present = False
+                # If the database is down too, the entry expires within CHAT_PRESENCE_TTL_S.
+                online = await _presence_leave(room_id=self.room_id, channel_name=self.channel_name)
+                await self.announce_presence(online)
+        finally:
+            if self.room_id is not None:
+                await fanout.leave(self, room_group(self.room_id))
+            await super().disconnect(code)
 
     async def room_closed(self) -> None:
         await self.send_json({"type": "room.closed", "room_id": self.room_id})

@@ -63,6 +63,8 @@ NO_DATABASE_HOP = frozenset({"notification.new", "notifications.read"})
 class NotificationConsumer(CohortConsumer):
     """A logged-in user's live notifications: /ws/notifications/."""
 
+    resumable = True
+
     async def dispatch(self, message):
         if message["type"] in NO_DATABASE_HOP:
             await getattr(self, get_handler_name(message))(message)

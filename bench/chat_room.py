@@ -6,8 +6,8 @@ puts N logged-in sockets into one fresh chat room and drives them with the share
 flat out, end-to-end latency from send to every other socket, loss and duplicates. Then it
 measures resume, history and notify() on a real socket. Writes bench/results/realtime.json.
 
-    python bench/realtime.py                    # every cell (make bench)
-    python bench/realtime.py --processes 2 --cells 100x50
+    python bench/chat_room.py                    # every cell (make bench)
+    python bench/chat_room.py --processes 2 --cells 100x50
 
 The flood limit (20 messages per 10 s per user) would refuse most of this traffic: the daphne
 processes started here raise it, and the results file says so.

@@ -15,7 +15,7 @@ from chat.selectors import Online
 from realtime import fanout
 from realtime.consumers import CloseCode, FrameError
 from realtime.frames import int_field
-from realtime.groups import room_group
+from realtime.groups import room_events_group, room_group
 from studies.sockets import StudyScopedConsumer
 
 BACKLOG_PAGE = 100
@@ -79,8 +79,11 @@ class ChatConsumer(StudyScopedConsumer):
             return ChatCloseCode.ROOM_CLOSED
         return refusal
 
+    async def groups_for_socket(self) -> list[str]:
+        return [*await super().groups_for_socket(), room_events_group(self.room_id)]
+
     async def opened(self) -> None:
-        # The room's events reach this socket through the process's one subscription to the
+        # The room's message frames reach this socket through the process's one subscription to the
         # room (realtime.fanout), held back until the socket has sent its chat.state.
         await fanout.join(self, room_group(self.room_id), hold=True)
         online = await _presence_enter(
@@ -124,7 +127,7 @@ class ChatConsumer(StudyScopedConsumer):
 
     async def announce_presence(self, online: Online) -> None:
         await self.channel_layer.group_send(
-            room_group(self.room_id),
+            room_events_group(self.room_id),
             {"type": "chat.presence", "online": online.users, "at": online.at},
         )
 
@@ -212,7 +215,7 @@ class ChatConsumer(StudyScopedConsumer):
         # Over the throttle the frame is dropped: typing is a hint, not worth an error.
         if await cache.aadd(key, 1, timeout=settings.CHAT_TYPING_THROTTLE_S):
             await self.channel_layer.group_send(
-                room_group(self.room_id),
+                room_events_group(self.room_id),
                 {"type": "chat.typing", "user": user_payload(self.user)},
             )
 

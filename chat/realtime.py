@@ -4,7 +4,7 @@ import json
 
 from django.core.serializers.json import DjangoJSONEncoder
 
-from realtime.groups import room_group
+from realtime.groups import room_events_group, room_group
 from realtime.sender import send_on_commit
 
 
@@ -20,4 +20,4 @@ def frame_to_room_on_commit(room_id: int, frame: dict, *, seq: int | None = None
 
 
 def room_closed_on_commit(room_id: int) -> None:
-    send_on_commit(room_group(room_id), {"type": "chat.room_closed", "room_id": room_id})
+    send_on_commit(room_events_group(room_id), {"type": "chat.room_closed", "room_id": room_id})

@@ -28,8 +28,13 @@ def study_group(study_id: int) -> str:
 
 
 def room_group(room_id: int) -> str:
-    """Return the group of every socket of a chat room."""
+    """Return the group of a chat room's message frames (per process: realtime.fanout)."""
     return f"chat.room.{room_id}"
+
+
+def room_events_group(room_id: int) -> str:
+    """Return the group of every socket of a chat room: presence, typing, the room closing."""
+    return f"chat.room.{room_id}.events"
 
 
 def call_group(study_id: int) -> str:

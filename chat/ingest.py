@@ -5,8 +5,10 @@ is being stored (typically within the few milliseconds of one commit) are stored
 one transaction and one WAL flush per room per batch (services.message_post_many). Each post
 is still answered only once its batch has committed, and every rule applies to it alone.
 
-The batches run on one dedicated thread per process, so posts do not wait behind the other
-database calls of the process (presence, history, pages) on Channels' database thread.
+On PostgreSQL the batches run on one dedicated thread per process (with a database connection
+of its own), so posts do not wait behind the other database calls of the process (presence,
+history, pages) on Channels' database thread. On the embedded SQLite default they run on
+Channels' database thread like every other database call, so that one thread writes the file.
 """
 
 import asyncio
@@ -15,7 +17,8 @@ import contextvars
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
-from django.db import close_old_connections
+from channels.db import database_sync_to_async
+from django.db import close_old_connections, connections
 
 from chat import services
 
@@ -55,10 +58,12 @@ class _Ingest:
                 batch = [self.waiting.popleft() for _ in range(min(len(self.waiting), BATCH_MAX))]
                 # The sender finds the serving loop through the context (realtime.sender).
                 run = contextvars.copy_context().run
+                posts = [post for post, _ in batch]
                 try:
-                    outcomes = await loop.run_in_executor(
-                        _thread, run, _store, [post for post, _ in batch]
-                    )
+                    if connections["default"].vendor == "postgresql":
+                        outcomes = await loop.run_in_executor(_thread, run, _store, posts)
+                    else:
+                        outcomes = await database_sync_to_async(services.message_post_many)(posts)
                 except Exception as error:
                     outcomes = [error] * len(batch)
                 for (_post, future), outcome in zip(batch, outcomes, strict=True):

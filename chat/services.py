@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -175,27 +175,11 @@ def _store(room_id: int, items: list[tuple[int, Post, str]], outcomes: list) -> 
 
 
 def _store_in_transaction(room_id: int, items: list[tuple[int, Post, str]], outcomes) -> None:
-    room_table = Room._meta.db_table
-    membership_table = Membership._meta.db_table
-    members_of_room = (
-        f"SELECT m.user_id FROM {membership_table} m WHERE m.study_id = r.study_id AND m.user_id"
-    )
-    # One statement checks that the room is open and which authors are members, and takes
-    # one sequence number per post by a member.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {room_table} r SET last_seq = r.last_seq + ("
-            f"SELECT count(*) FROM unnest(%s::bigint[]) AS a(user_id) "
-            f"WHERE a.user_id IN ({members_of_room} = a.user_id)) "
-            f"WHERE r.id = %s AND r.closed_at IS NULL "
-            f"RETURNING r.last_seq, r.study_id, ARRAY({members_of_room} = ANY(%s::bigint[]))",
-            [
-                [post.author.pk for _i, post, _b in items],
-                room_id,
-                [post.author.pk for _i, post, _b in items],
-            ],
-        )
-        row = cursor.fetchone()
+    authors = [post.author.pk for _i, post, _b in items]
+    if connection.vendor == "postgresql":
+        row = _take_seqs_postgresql(room_id, authors)
+    else:
+        row = _take_seqs_portable(room_id, authors)
     if row is None:
         room = Room.objects.filter(pk=room_id).first()
         for index, _post, _body in items:
@@ -228,6 +212,52 @@ def _store_in_transaction(room_id: int, items: list[tuple[int, Post, str]], outc
         if "@" in body:
             _notify_mentions(message=message, study_id=study_id, author=post.author)
         outcomes[index] = (payload, True)
+
+
+def _take_seqs_postgresql(room_id: int, authors: list[int]):
+    """(last_seq, study_id, member authors) once the open room took a seq per member's post.
+
+    None if the room is missing or closed.
+    """
+    room_table = Room._meta.db_table
+    membership_table = Membership._meta.db_table
+    members_of_room = (
+        f"SELECT m.user_id FROM {membership_table} m WHERE m.study_id = r.study_id AND m.user_id"
+    )
+    # One statement checks that the room is open and which authors are members, and takes
+    # one sequence number per post by a member.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {room_table} r SET last_seq = r.last_seq + ("
+            f"SELECT count(*) FROM unnest(%s::bigint[]) AS a(user_id) "
+            f"WHERE a.user_id IN ({members_of_room} = a.user_id)) "
+            f"WHERE r.id = %s AND r.closed_at IS NULL "
+            f"RETURNING r.last_seq, r.study_id, ARRAY({members_of_room} = ANY(%s::bigint[]))",
+            [authors, room_id, authors],
+        )
+        return cursor.fetchone()
+
+
+def _take_seqs_portable(room_id: int, authors: list[int]):
+    """_take_seqs_postgresql with the ORM, for the other databases (the embedded SQLite)."""
+    room = (
+        Room.objects.select_for_update()
+        .filter(pk=room_id, closed_at__isnull=True)
+        .values("study_id")
+        .first()
+    )
+    if room is None:
+        return None
+    study_id = room["study_id"]
+    members = set(
+        Membership.objects.filter(study_id=study_id, user_id__in=set(authors)).values_list(
+            "user_id", flat=True
+        )
+    )
+    taken = sum(1 for author in authors if author in members)
+    Room.objects.filter(pk=room_id).update(last_seq=F("last_seq") + taken)
+    last_seq = Room.objects.filter(pk=room_id).values_list("last_seq", flat=True).get()
+    return last_seq, study_id, members
 
 
 def _notify_mentions(*, message: Message, study_id: int, author) -> None:

@@ -68,6 +68,21 @@ def default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def close_chat_ingest_connection():
+    """Close the database connection of this process's chat ingest thread after each test.
+
+    It stays open between batches (CONN_MAX_AGE), as in a served process; left open here it
+    would count among the daphne processes' sessions and keep the test database busy.
+    """
+    yield
+    from django.db import connections
+
+    from chat import ingest
+
+    ingest._thread.submit(connections.close_all).result()
+
+
 @pytest.fixture
 def make_user(db):
     def make(username: str, **fields):

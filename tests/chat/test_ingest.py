@@ -7,8 +7,8 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from chat import ingest
-from chat.errors import BadBody, NotAllowed, RoomClosed, TooManyMessages
+from chat import ingest, services
+from chat.errors import BadBody, MessageNotFound, NotAllowed, RoomClosed, TooManyMessages
 from chat.models import Category, Message
 from chat.services import Post, message_post_many, room_close
 from tests.chat.factories import make_room, make_study
@@ -93,6 +93,40 @@ def test_posts_to_several_rooms_and_a_closed_one(study, alice, bob):
     )
     assert [outcomes[0][0]["seq"], outcomes[1][0]["seq"], outcomes[3][0]["seq"]] == [1, 1, 2]
     assert isinstance(outcomes[2], RoomClosed)
+
+
+def test_the_portable_path_gives_the_same_outcomes(study, alice, bob, make_user, monkeypatch):
+    """The ORM path the embedded SQLite default takes (here on PostgreSQL, vendor aside)."""
+    portable = []
+    take_seqs = services._take_seqs_portable
+
+    def recording(room_id, authors):
+        portable.append(room_id)
+        return take_seqs(room_id, authors)
+
+    monkeypatch.setattr(services, "_take_seqs_postgresql", recording)
+    room = make_room(study, alice)
+    closed = make_room(study, alice, Category.REVIEW)
+    room_close(room=closed, by=alice)
+    outsider = make_user("olga")
+    outcomes = message_post_many(
+        [
+            Post(room.pk, alice, "fine", "a1"),
+            Post(room.pk, outsider, "not a member", "o1"),
+            Post(closed.pk, alice, "closed", "c1"),
+            Post(room.pk, bob, "also fine", "b1"),
+            Post(10**9, alice, "nowhere", "n1"),
+        ]
+    )
+    assert sorted(set(portable)) == sorted({room.pk, closed.pk, 10**9})
+    assert [outcomes[0][0]["seq"], outcomes[3][0]["seq"]] == [1, 2]
+    assert isinstance(outcomes[1], NotAllowed)
+    assert isinstance(outcomes[2], RoomClosed)
+    assert isinstance(outcomes[4], MessageNotFound)
+    room.refresh_from_db()
+    assert room.last_seq == 2
+    [later] = message_post_many([Post(room.pk, bob, "third", "b2")])
+    assert later[0]["seq"] == 3
 
 
 @pytest.mark.django_db(transaction=True)

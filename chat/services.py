@@ -156,7 +156,8 @@ def _store(room_id: int, items: list[tuple[int, Post, str]], outcomes: list) -> 
     """Store the room's posts in one transaction and set each one's outcome.
 
     The room row is locked from taking the sequence numbers until the commit, so numbers
-    are gap-free and in commit order; one statement takes the numbers of the whole batch.
+    are gap-free and in commit order; on PostgreSQL one statement takes the numbers of the
+    whole batch.
     """
     try:
         with transaction.atomic():

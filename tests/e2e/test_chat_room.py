@@ -6,33 +6,9 @@ import pytest
 
 from tests.chat.factories import make_room, make_study
 from tests.conftest import in_thread, log_in
+from tests.e2e.links import Link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-class Link:
-    """Bob's chat sockets, routed through Playwright so that the test can cut them.
-
-    An offline browser context refuses new connections, but Chromium keeps sockets that are
-    already open; cutting them here is what a dropped network does to them.
-    """
-
-    def __init__(self):
-        self.offline = False
-        self.open: list = []
-
-    def route(self, socket) -> None:
-        if self.offline:
-            socket.close(code=1001, reason="offline")
-            return
-        self.open.append((socket, socket.connect_to_server()))
-
-    def cut(self) -> None:
-        self.offline = True
-        for socket, server in self.open:
-            server.close()
-            socket.close(code=1001, reason="offline")
-        self.open.clear()
 
 
 def open_room(browser, server, username: str, room_url: str, link: Link | None = None):

@@ -17,29 +17,9 @@ from studies.services import (
 from tests.chat.factories import make_room, make_study
 from tests.conftest import CHROMIUM_ARGS, in_thread, log_in
 from tests.e2e.artefacts import SCREENS
+from tests.e2e.links import Link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-class Link:
-    """A page's sockets on one path, routed through Playwright so that the test can cut them."""
-
-    def __init__(self):
-        self.offline = False
-        self.open: list = []
-
-    def route(self, socket) -> None:
-        if self.offline:
-            socket.close(code=1001, reason="offline")
-            return
-        self.open.append((socket, socket.connect_to_server()))
-
-    def cut(self) -> None:
-        self.offline = True
-        for socket, server in self.open:
-            server.close()
-            socket.close(code=1001, reason="offline")
-        self.open.clear()
 
 
 def open_page(browser, server, username, path, *, link=None, link_path=r"/ws/chat/"):

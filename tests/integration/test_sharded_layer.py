@@ -91,19 +91,23 @@ def spread_over_the_shards(make_user):
     Writer and reader's DM groups differ in shard; the room's group and the reader's
     notification group differ too. Objects are made until that holds, so it always does.
     """
-    users = [make_user(f"user{number}") for number in range(8)]
-    writer = users[0]
-    reader = next(
-        user for user in users[1:] if shard_of(dm_user_group(user.pk)) != shard_of(
-            dm_user_group(writer.pk)
-        )
-    )  # fmt: skip
-    for attempt in range(20):
+    writer = make_user("writer")
+    reader = other_shard_user(make_user, shard_of(dm_user_group(writer.pk)))
+    for attempt in range(64):
         study = make_study(writer, reader, title=f"Sharded {attempt}")
         room = make_room(study, writer)
         if shard_of(room_group(room.pk)) != shard_of(user_group(reader.pk)):
             return writer, reader, room
-    raise AssertionError("no room hashed to the other shard in 20 tries")
+    raise AssertionError("no room hashed to the other shard in 64 tries")
+
+
+def other_shard_user(make_user, taken: int):
+    """A new user whose DM group hashes to a shard other than `taken` (each try is a coin flip)."""
+    for number in range(64):
+        user = make_user(f"reader{number}")
+        if shard_of(dm_user_group(user.pk)) != taken:
+            return user
+    raise AssertionError("no user hashed to the other shard in 64 tries")
 
 
 async def next_frame(socket, wanted: str, timeout: float = 10) -> dict:

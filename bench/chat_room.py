@@ -15,6 +15,7 @@ processes started here raise it, and the results file says so.
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -59,6 +60,12 @@ def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+# The processes serve one site, as behind a deployment's load balancer: the pages that open
+# the sockets come from this origin, whichever process a socket reaches (config/origin.py
+# would refuse another process's own host:port as a foreign origin).
+SITE_ORIGIN = "http://chat.bench.test"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -71,6 +78,7 @@ def server_environment() -> dict[str, str]:
         CHAT_FLOOD_LIMIT=str(FLOOD_LIMIT),
         SECURE_COOKIES="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        CSRF_TRUSTED_ORIGINS=SITE_ORIGIN,
         CHANNELS_PREFIX=os.environ.get("CHANNELS_PREFIX", "cohort.bench.asgi"),
         CACHE_KEY_PREFIX=os.environ.get("CACHE_KEY_PREFIX", "cohort.bench"),
         LOG_LEVEL="WARNING",
@@ -78,16 +86,25 @@ def server_environment() -> dict[str, str]:
     return env
 
 
-class Server:
-    """One daphne process, started the way `make run` and the Dockerfile start it."""
+APPLICATION = "config.asgi:application"
+# How each ASGI server is started: uvicorn as the README serves Cohort (config/serve.py), and
+# daphne, which served it before, for comparison.
+SERVER_COMMANDS = {
+    "uvicorn": lambda port: ["config.serve", "--port", str(port)],
+    "daphne": lambda port: ["daphne", "--bind", "127.0.0.1", "--port", str(port), APPLICATION],
+}
 
-    def __init__(self, source: Path = ROOT):
+
+class Server:
+    """One ASGI server process serving config.asgi:application."""
+
+    def __init__(self, source: Path = ROOT, kind: str = "uvicorn"):
         self.source = source
+        self.kind = kind
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "--bind", "127.0.0.1", "--port", str(self.port)]
-            + ["config.asgi:application"],
+            [sys.executable, "-m", *SERVER_COMMANDS[kind](self.port)],
             cwd=self.source,
             env=server_environment(),
             stdout=subprocess.DEVNULL,
@@ -101,7 +118,7 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("daphne did not start")
+        raise RuntimeError(f"{kind} did not start")
 
     @property
     def pid(self) -> int:
@@ -226,7 +243,7 @@ def run_cell(servers, room, clients: int, offered: int, cookie_file: str, label:
             "--url",
             ",".join(f"ws://127.0.0.1:{s.port}/ws/chat/{room.pk}/" for s in servers),
             "--origin",
-            servers[0].url,
+            SITE_ORIGIN,
             "--template",
             '{"type":"send","body":"{PAYLOAD}","client_id":"{CID}"}',
             "--skip-frames",
@@ -265,12 +282,17 @@ def run_cell(servers, room, clients: int, offered: int, cookie_file: str, label:
             sampling.send_signal(signal.SIGINT)
             sampling.wait()
         result = json.loads(record.read().splitlines()[-1])
+    if result["connected"] != clients:
+        raise RuntimeError(
+            f"{label}: {result['connected']} of {clients} clients connected; "
+            f"errors: {result['connect_errors']}"
+        )
     latency = result["latency_ms"] or {}
     cpu = [v for k, v in result["server_cpu_pct"].items() if k.isdigit() and v is not None]
     return {
         "label": label,
         "code": "this checkout" if servers[0].source == ROOT else str(servers[0].source),
-        "server": "daphne",
+        "server": servers[0].kind,
         "processes": len(servers),
         "clients": clients,
         "connected": result["connected"],
@@ -432,6 +454,13 @@ def main() -> None:
     )
     parser.add_argument("--cells", nargs="+", default=list(CELLS), choices=list(CELLS))
     parser.add_argument("--no-figures", action="store_true", help="skip resume/history/notify")
+    parser.add_argument(
+        "--servers",
+        nargs="+",
+        default=["uvicorn"],
+        choices=list(SERVER_COMMANDS),
+        help="ASGI servers to measure; several run each cell one after the other",
+    )
     parser.add_argument("--name", default="realtime", help="results file name (no suffix)")
     parser.add_argument(
         "--compare-with",
@@ -457,7 +486,7 @@ def main() -> None:
     if not args.no_figures:
         document["figures"] = {}
         for source in sources:
-            server = Server(source)
+            server = Server(source, args.servers[-1])
             try:
                 document["figures"]["compared" if source != ROOT else "this_checkout"] = {
                     "resume_history": resume_and_history(server, study, owner, cookie_for(owner)),
@@ -472,12 +501,13 @@ def main() -> None:
         for processes in args.processes:
             for cell in args.cells:
                 clients, offered = CELLS[cell]
-                # Interleaved: the compared checkouts run the same cell one after the other.
-                for source in sources:
-                    servers = [Server(source) for _ in range(processes)]
+                # Interleaved: the compared checkouts and servers run the same cell in turn.
+                for source, kind in itertools.product(sources, args.servers):
+                    servers = [Server(source, kind) for _ in range(processes)]
                     try:
                         room = fresh_room(study, owner)
                         label = f"K={processes} {cell}" + (" before" if source != ROOT else "")
+                        label += f" {kind}" if len(args.servers) > 1 else ""
                         document["cells"].append(
                             run_cell(servers, room, clients, offered, cookie_file.name, label)
                         )

@@ -21,4 +21,8 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --ver
 USER cohort
 EXPOSE 8000
 # Migrations run once per release (the compose `migrate` service, the Kubernetes Job), not here.
-CMD ["daphne", "--bind", "0.0.0.0", "--port", "8000", "--proxy-headers", "config.asgi:application"]
+# The client's address and scheme come from the proxy in front (X-Forwarded-For/-Proto): trusted
+# from any address here, as the image cannot know the proxy's; narrow FORWARDED_ALLOW_IPS to the
+# proxy's addresses where they are known, and publish the port to nothing but the proxy.
+ENV FORWARDED_ALLOW_IPS="*"
+CMD ["python", "-m", "config.serve", "--host", "0.0.0.0", "--port", "8000", "--proxy-headers"]

@@ -33,7 +33,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
-	$(BIN)/daphne --bind 127.0.0.1 --port $(PORT) config.asgi:application
+	$(PY) -m config.serve --port $(PORT)
 
 # Install the missing system packages (root with apt) and start PostgreSQL and Redis when they
 # are installed but stopped; otherwise stop with one line per missing piece. Also run by .ci/run.

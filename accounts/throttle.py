@@ -15,8 +15,8 @@ logged-in session's password change is never throttled.
 
 Sign-ups are counted per client address (SIGNUP_ATTEMPTS_PER_ADDRESS each SIGNUP_WINDOW_S).
 
-REMOTE_ADDR must be the client's address: behind a proxy, run daphne with --proxy-headers and
-have the proxy *set* (not append to) X-Forwarded-For, as daphne reads its first entry.
+REMOTE_ADDR must be the client's address: behind a proxy, serve with --proxy-headers
+(config/serve.py) and have the proxy *set* (not append to) X-Forwarded-For.
 X-Forwarded-For is never read here.
 """
 

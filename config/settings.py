@@ -4,7 +4,7 @@ Two modes:
 - embedded default (neither DATABASE_URL nor REDIS_URL set): SQLite under var/,
   the in-memory channel layer and the local-memory cache, for one process;
 - served mode (both set): PostgreSQL, and one Redis holding the cache (DB 0) and
-  the channel layer (DB 1), shared by several daphne processes.
+  the channel layer (DB 1), shared by several server processes.
 """
 
 import os
@@ -87,6 +87,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "l
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Channels' `runserver` for development; served mode runs uvicorn (config/serve.py).
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",

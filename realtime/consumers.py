@@ -49,8 +49,8 @@ UNAVAILABLE_RETRY_AFTER_S = 2
 
 
 class CloseCode(IntEnum):
-    # Not refusals (outside 4400-4499): clients reconnect. daphne (autobahn) lets a server close
-    # only with 1000 or 3000-4999, so the standard 1011 and 1013 cannot be used.
+    # Not refusals (outside 4400-4499): clients reconnect. Some ASGI servers (daphne's autobahn)
+    # let a server close only with 1000 or 3000-4999, so the standard 1011 and 1013 are not used.
     INTERNAL_ERROR = 4500
     TRY_AGAIN_LATER = 4503
     BAD_FRAME = 4400
@@ -166,7 +166,7 @@ class CohortConsumer(AccountSocket):
         self.accepted = True
 
     async def close(self, code=None, reason=None):
-        # daphne (autobahn) accepts only a plain int as a close code, not an IntEnum.
+        # Some ASGI servers (daphne's autobahn) accept only a plain int as a close code.
         await super().close(code=None if code is None else int(code), reason=reason)
 
     async def join(self, group: str) -> None:

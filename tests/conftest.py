@@ -14,7 +14,7 @@ from django.utils import translation
 
 from accounts.services import user_create
 from config.settings import redis_url_for_db
-from tests.servers import DaphneProcess
+from tests.servers import ServedProcess
 
 PASSWORD = "a-long-test-password-42"
 
@@ -73,7 +73,7 @@ def close_chat_ingest_connection():
     """Close the database connection of this process's chat ingest thread after each test.
 
     It stays open between batches (CONN_MAX_AGE), as in a served process; left open here it
-    would count among the daphne processes' sessions and keep the test database busy.
+    would count among the server processes' sessions and keep the test database busy.
     """
     yield
     from django.db import connections
@@ -123,12 +123,12 @@ def communicator(path: str, session_key: str | None = None, origin: str = "http:
 
 
 @pytest.fixture
-def daphne(transactional_db):
-    """Start daphne processes serving the test database and this worker's Redis databases."""
+def served(transactional_db):
+    """Start server processes serving the test database and this worker's Redis databases."""
     started = []
 
-    def start() -> DaphneProcess:
-        process = DaphneProcess()
+    def start() -> ServedProcess:
+        process = ServedProcess()
         process.start()
         started.append(process)
         return process

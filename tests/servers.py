@@ -1,4 +1,5 @@
-"""Real daphne processes for tests that cross processes or drive a browser."""
+"""Served processes (config.serve, as production runs them) for tests that cross processes or
+drive a browser."""
 
 import os
 import socket
@@ -50,7 +51,7 @@ def served_environment(**overrides: str) -> dict[str, str]:
     return env
 
 
-class DaphneProcess:
+class ServedProcess:
     def __init__(self, application: str = "config.asgi:application", **env_overrides: str):
         self.application = application
         self.env_overrides = env_overrides
@@ -62,16 +63,8 @@ class DaphneProcess:
     def start(self) -> None:
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in stop())
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "--bind",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                self.application,
-            ],
+            [sys.executable, "-m", "config.serve", "--port", str(self.port)]
+            + ["--application", self.application],
             cwd=ROOT,
             env=served_environment(**self.env_overrides),
             stdout=self.log,
@@ -80,7 +73,7 @@ class DaphneProcess:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"daphne exited:\n{self.output()}")
+                raise RuntimeError(f"the server exited:\n{self.output()}")
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as response:
                     if response.status == 200:
@@ -88,7 +81,7 @@ class DaphneProcess:
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"daphne did not answer /healthz in time:\n{self.output()}")
+        raise RuntimeError(f"the server did not answer /healthz in time:\n{self.output()}")
 
     def output(self) -> str:
         self.log.seek(0)

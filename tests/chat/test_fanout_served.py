@@ -1,4 +1,4 @@
-"""The process-local fan-out across two daphne processes, while sockets come and go."""
+"""The process-local fan-out across two server processes, while sockets come and go."""
 
 import asyncio
 import json
@@ -46,13 +46,13 @@ class Socket:
 
 
 def test_each_frame_reaches_each_socket_once_in_seq_order_while_sockets_come_and_go(
-    daphne, alice, bob, make_user, monkeypatch
+    served, alice, bob, make_user, monkeypatch
 ):
     carol, dave = make_user("carol"), make_user("dave")
     study = make_study(alice, bob, carol, dave)
     room = make_room(study, alice)
     monkeypatch.setenv("CHAT_FLOOD_LIMIT", "1000")
-    first, second = daphne(), daphne()
+    first, second = served(), served()
     cookies = {user.username: cookie_for(user) for user in (alice, bob, carol, dave)}
     transients: list[Socket] = []
     sent = []

@@ -1,4 +1,4 @@
-"""Chat across real daphne processes sharing one PostgreSQL and one Redis."""
+"""Chat across real server processes sharing one PostgreSQL and one Redis."""
 
 import asyncio
 import json
@@ -60,12 +60,12 @@ class Member:
 
 
 def test_two_processes_deliver_every_message_with_the_same_seqs_and_presence(
-    daphne, alice, bob, make_user
+    served, alice, bob, make_user
 ):
     carol = make_user("carol")
     study = make_study(alice, bob, carol)
     room = make_room(study, alice)
-    first, second = daphne(), daphne()
+    first, second = served(), served()
     cookies = {user.username: cookie_for(user) for user in (alice, bob, carol)}
 
     async def scenario():
@@ -96,10 +96,10 @@ def test_two_processes_deliver_every_message_with_the_same_seqs_and_presence(
     assert {body for _seq, body in views[0]} == sent
 
 
-def test_presence_is_shared_across_processes_and_a_leaver_disappears(daphne, alice, bob):
+def test_presence_is_shared_across_processes_and_a_leaver_disappears(served, alice, bob):
     study = make_study(alice, bob)
     room = make_room(study, alice)
-    first, second = daphne(), daphne()
+    first, second = served(), served()
     alices, bobs = cookie_for(alice), cookie_for(bob)
 
     async def scenario():
@@ -113,7 +113,7 @@ def test_presence_is_shared_across_processes_and_a_leaver_disappears(daphne, ali
 
 
 def database_connections() -> int:
-    """Count the other sessions on the test database (the daphne processes')."""
+    """Count the other sessions on the test database (the server processes')."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity "
@@ -129,12 +129,12 @@ def counted_in_a_thread() -> int:
         connection.close()
 
 
-def test_open_sockets_hold_no_database_connections(daphne, alice, bob, monkeypatch):
+def test_open_sockets_hold_no_database_connections(served, alice, bob, monkeypatch):
     # One user opens the 60 sockets: above the default per-user cap of 30.
     monkeypatch.setenv("SOCKETS_PER_USER_MAX", "100")
     study = make_study(alice, bob)
     room = make_room(study, alice)
-    server = daphne()
+    server = served()
     cookie = cookie_for(bob)
     peaks = {}
 
@@ -162,7 +162,7 @@ def test_open_sockets_hold_no_database_connections(daphne, alice, bob, monkeypat
     after_many = database_connections()
     assert peaks[60] <= peaks[5]
     assert after_many <= after_few
-    # However many sockets are open: this test's own connection, and one per daphne sync thread
+    # However many sockets are open: this test's own connection, and one per server sync thread
     # (the database thread of the sockets, the HTTP views' that answered /healthz, and the chat
     # ingest thread that stores posts, by design one more per process: chat/ingest.py).
     assert peaks[60] <= 4

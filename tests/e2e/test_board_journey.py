@@ -30,7 +30,7 @@ FILE_BYTES = 3 * 1024 * 1024
 
 @pytest.fixture
 def media_root(tmp_path, monkeypatch):
-    """Give the daphne processes their own media directory."""
+    """Give the server processes their own media directory."""
     monkeypatch.setenv("MEDIA_ROOT", str(tmp_path / "media"))
     return tmp_path / "media"
 
@@ -46,10 +46,10 @@ def a_study(make_user):
 
 
 def test_task_post_with_upload_comment_and_live_notification(
-    daphne, browser, make_user, media_root, tmp_path
+    served, browser, make_user, media_root, tmp_path
 ):
     study = in_thread(a_study, make_user)
-    server = daphne()
+    server = served()
     errors = []
 
     alice_context = browser.new_context()

@@ -19,9 +19,9 @@ def many_posts(make_user):
     return study.pk
 
 
-def test_scrolling_loads_the_next_page_of_results(daphne, browser, make_user):
+def test_scrolling_loads_the_next_page_of_results(served, browser, make_user):
     study_id = in_thread(many_posts, make_user)
-    server = daphne()
+    server = served()
     context = browser.new_context()
     page = context.new_page()
     errors = []

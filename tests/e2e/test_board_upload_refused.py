@@ -19,12 +19,12 @@ def a_task(make_user):
 
 
 def test_an_oversized_upload_shows_the_servers_error(
-    daphne, browser, make_user, monkeypatch, tmp_path
+    served, browser, make_user, monkeypatch, tmp_path
 ):
     monkeypatch.setenv("BOARD_MAX_UPLOAD_BYTES", "1024")
     monkeypatch.setenv("MEDIA_ROOT", str(tmp_path / "media"))
     url = in_thread(a_task, make_user)
-    server = daphne()
+    server = served()
     context = browser.new_context()
     page = context.new_page()
     log_in(page, server.url, "olivia")

@@ -49,9 +49,9 @@ def corpus_post(make_user):
     return post.get_absolute_url(), f"/studies/{study.pk}/board/tasks/{task.pk}/posts/new/"
 
 
-def test_the_corpus_runs_nothing_in_a_real_page(daphne, browser, make_user):
+def test_the_corpus_runs_nothing_in_a_real_page(served, browser, make_user):
     post_url, new_post_url = in_thread(corpus_post, make_user)
-    server = daphne()
+    server = served()
     context = browser.new_context()
     page = context.new_page()
     dialogs = []

@@ -1,9 +1,9 @@
 """Two members meet in a real call, relayed by a real coturn, all on a private loopback.
 
-Daphne, coturn and Chromium run in a network namespace that has only `lo` (tests/rtc/netns.py),
+The server, coturn and Chromium run in a network namespace that has only `lo` (tests/rtc/netns.py),
 so no media or signalling can leave the machine, and `iceTransportPolicy: "relay"` forces both
 browsers through coturn. The namespace reaches the suite's real PostgreSQL and Redis through
-socat bridges over unix sockets, so daphne serves the test database on the Redis channel layer
+socat bridges over unix sockets, so the server serves the test database on the Redis channel layer
 like every other browser test (no SQLite, no in-memory layer).
 """
 
@@ -113,17 +113,16 @@ def test_two_members_call_through_coturn_relay_only(tmp_path, study):
         # hop makes that likely here; a longer read timeout keeps this test about the call.
         env["REDIS_URL"] = f"{settings.REDIS_URL}?socket_timeout=30"
         env.update(TURN_URLS=coturn.url, TURN_SECRET=secret, RTC_ICE_TRANSPORT_POLICY="relay")
-        with open(tmp_path / "daphne.log", "wb") as log:
-            daphne = network.spawn(
-                [*network.enter, sys.executable, "-m", "daphne", "--bind", "127.0.0.1"]
-                + ["--port", str(port), "config.asgi:application"],
+        with open(tmp_path / "server.log", "wb") as log:
+            server = network.spawn(
+                [*network.enter, sys.executable, "-m", "config.serve", "--port", str(port)],
                 cwd=ROOT,
                 env=env,
                 stdout=log,
                 stderr=log,
             )
         base_url = f"http://127.0.0.1:{port}"
-        network.wait_for_http(f"{base_url}/healthz", daphne)
+        network.wait_for_http(f"{base_url}/healthz", server)
 
         # Playwright drives Chromium over pipes, which nsenter passes on unchanged.
         chromium = tmp_path / "chromium-in-namespace"

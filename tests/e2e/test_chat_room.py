@@ -45,10 +45,10 @@ def wait_for_count(page, count: int) -> None:
     page.wait_for_selector(f"[data-messages] li:nth-child({count})", timeout=15000)
 
 
-def test_two_people_chat_and_an_offline_one_catches_up(alice, bob, daphne, browser):
+def test_two_people_chat_and_an_offline_one_catches_up(alice, bob, served, browser):
     room = in_thread(lambda: make_room(make_study(alice, bob), alice))
     room_url = in_thread(room.get_absolute_url)
-    server = daphne()
+    server = served()
     alice_context, alice_page, alice_errors = open_room(browser, server, "alice", room_url)
     link = Link()
     bob_context, bob_page, bob_errors = open_room(browser, server, "bob", room_url, link)

@@ -72,9 +72,9 @@ def browser_texts(page) -> list[str]:
     )
 
 
-def test_the_browser_formats_as_the_server_does_in_both_languages(alice, daphne, browser):
+def test_the_browser_formats_as_the_server_does_in_both_languages(alice, served, browser):
     in_thread(lambda: User.objects.filter(pk=alice.pk).update(timezone=ZONE, language="ko"))
-    server = daphne()
+    server = served()
     page = browser.new_context(locale="en-US").new_page()
     log_in(page, server.url, "alice")
     expect(page.locator("html")).to_have_attribute("lang", "ko")
@@ -101,11 +101,11 @@ def time_of(html: str) -> tuple[str, str]:
 
 
 def test_a_direct_message_shows_the_same_time_before_and_after_a_reload(
-    alice, bob, daphne, browser
+    alice, bob, served, browser
 ):
     in_thread(lambda: User.objects.filter(pk=alice.pk).update(timezone=ZONE, language="ko"))
     conversation = in_thread(lambda: conversation_get_or_create(user=alice, other=bob))
-    server = daphne()
+    server = served()
     page = browser.new_context().new_page()
     log_in(page, server.url, "alice")
     url = f"{server.url}/messages/{conversation.pk}/"

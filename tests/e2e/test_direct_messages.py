@@ -26,11 +26,11 @@ def study_of(owner, member):
     return study
 
 
-def test_alice_messages_bob_who_reads_it_and_alice_sees_seen(daphne, browser):
+def test_alice_messages_bob_who_reads_it_and_alice_sees_seen(served, browser):
     alice = in_thread(make_user, "alice", "Alice")
     bob = in_thread(make_user, "bob", "Bob")
     study = in_thread(study_of, bob, alice)
-    server = daphne()
+    server = served()
     # Predicates are functions: polling a string expression would need eval, which the CSP forbids.
     errors = []
     alice_context, bob_context = browser.new_context(), browser.new_context()
@@ -92,10 +92,10 @@ def test_alice_messages_bob_who_reads_it_and_alice_sees_seen(daphne, browser):
     bob_context.close()
 
 
-def test_without_javascript_messages_are_sent_read_and_deleted_through_forms(daphne, browser):
+def test_without_javascript_messages_are_sent_read_and_deleted_through_forms(served, browser):
     in_thread(make_user, "alice", "Alice")
     in_thread(make_user, "bob", "Bob")
-    server = daphne()
+    server = served()
     alice_context = browser.new_context(java_script_enabled=False)
     bob_context = browser.new_context(java_script_enabled=False)
     alice_page, bob_page = alice_context.new_page(), bob_context.new_page()

@@ -12,11 +12,11 @@ from tests.e2e.test_direct_messages import make_user, study_of
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_send_lost_with_the_connection_is_sent_again_and_stored_once(daphne, browser):
+def test_a_send_lost_with_the_connection_is_sent_again_and_stored_once(served, browser):
     alice = in_thread(make_user, "alice", "Alice")
     bob = in_thread(make_user, "bob", "Bob")
     study = in_thread(study_of, bob, alice)
-    server = daphne()
+    server = served()
     page = browser.new_context().new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -210,11 +210,11 @@ def media_browser():
 
 
 @pytest.mark.parametrize("size", list(SIZES))
-def test_every_page_fits_and_passes_axe(make_user, daphne, media_browser, size):
+def test_every_page_fits_and_passes_axe(make_user, served, media_browser, size):
     assert AXE.exists(), "Run `npm install` in theme/static_src (make css does) for axe-core."
     SCREENS.mkdir(parents=True, exist_ok=True)
     world = in_thread(build_world, make_user)
-    server = daphne()
+    server = served()
     width, height = SIZES[size]
     problems: list[str] = []
     for role, pages in pages_for(world).items():

@@ -83,10 +83,10 @@ def assert_refused(page, code: int, text: str, link: str) -> None:
 
 @pytest.mark.parametrize("cause", ["removed", "deleted", "closed", "logged_out"])
 def test_each_refusal_turns_the_chat_into_a_clear_state(
-    alice, bob, room_world, daphne, browser, cause
+    alice, bob, room_world, served, browser, cause
 ):
     study, room = room_world
-    server = daphne()
+    server = served()
     page, errors = open_room(browser, server, "bob", room)
     study_url = f"/studies/{study.pk}/"
     if cause == "removed":
@@ -107,9 +107,9 @@ def test_each_refusal_turns_the_chat_into_a_clear_state(
     assert errors == []
 
 
-def test_a_message_sent_offline_waits_and_goes_out_once_when_back(room_world, daphne, browser):
+def test_a_message_sent_offline_waits_and_goes_out_once_when_back(room_world, served, browser):
     _study, room = room_world
-    server = daphne()
+    server = served()
     alice_page, _ = open_room(browser, server, "alice", room)
     link = Link()
     bob_page, errors = open_room(browser, server, "bob", room, link)
@@ -148,11 +148,11 @@ def test_a_message_sent_offline_waits_and_goes_out_once_when_back(room_world, da
 
 
 def test_a_flood_refused_message_stays_with_its_reason_and_a_retry(
-    room_world, daphne, browser, monkeypatch
+    room_world, served, browser, monkeypatch
 ):
     monkeypatch.setenv("CHAT_FLOOD_LIMIT", "2")
     _study, room = room_world
-    server = daphne()
+    server = served()
     page, errors = open_room(browser, server, "bob", room)
     for body in ("one", "two"):
         send(page, body)
@@ -168,9 +168,9 @@ def test_a_flood_refused_message_stays_with_its_reason_and_a_retry(
     assert errors == []
 
 
-def test_typing_ends_when_the_typists_message_arrives(room_world, daphne, browser):
+def test_typing_ends_when_the_typists_message_arrives(room_world, served, browser):
     _study, room = room_world
-    server = daphne()
+    server = served()
     alice_page, _ = open_room(browser, server, "alice", room)
     bob_page, errors = open_room(browser, server, "bob", room)
     bob_page.fill("[data-composer] textarea", "hello")
@@ -182,9 +182,9 @@ def test_typing_ends_when_the_typists_message_arrives(room_world, daphne, browse
     assert errors == []
 
 
-def test_chat_is_usable_with_the_keyboard_only(room_world, daphne, browser):
+def test_chat_is_usable_with_the_keyboard_only(room_world, served, browser):
     _study, room = room_world
-    server = daphne()
+    server = served()
     page, errors = open_room(browser, server, "bob", room)
     page.focus("[data-composer] textarea")
     page.keyboard.type("sent with Enter")
@@ -195,7 +195,7 @@ def test_chat_is_usable_with_the_keyboard_only(room_world, daphne, browser):
     assert errors == []
 
 
-def test_a_direct_message_sent_offline_waits_and_goes_out_when_back(alice, bob, daphne, browser):
+def test_a_direct_message_sent_offline_waits_and_goes_out_when_back(alice, bob, served, browser):
     conversation_id = in_thread(
         lambda: (
             message_send(sender=alice, recipient_id=bob.pk, body="hi", client_id="a1")[
@@ -203,7 +203,7 @@ def test_a_direct_message_sent_offline_waits_and_goes_out_when_back(alice, bob, 
             ].conversation_id
         )
     )
-    server = daphne()
+    server = served()
     link = Link()
     page, errors = open_page(
         browser,
@@ -229,7 +229,7 @@ def test_a_direct_message_sent_offline_waits_and_goes_out_when_back(alice, bob, 
     assert errors == []
 
 
-def test_a_logged_out_conversation_disables_its_composer(alice, bob, daphne, browser):
+def test_a_logged_out_conversation_disables_its_composer(alice, bob, served, browser):
     conversation_id = in_thread(
         lambda: (
             message_send(sender=alice, recipient_id=bob.pk, body="hi", client_id="a1")[
@@ -237,7 +237,7 @@ def test_a_logged_out_conversation_disables_its_composer(alice, bob, daphne, bro
             ].conversation_id
         )
     )
-    server = daphne()
+    server = served()
     page, errors = open_page(browser, server, "bob", f"/messages/{conversation_id}/")
     page.wait_for_selector("[data-conversation][data-socket=open]")
     log_out_elsewhere(page, server)
@@ -246,10 +246,10 @@ def test_a_logged_out_conversation_disables_its_composer(alice, bob, daphne, bro
     assert errors == []
 
 
-def test_the_owners_request_and_member_lists_update_live(alice, bob, make_user, daphne, browser):
+def test_the_owners_request_and_member_lists_update_live(alice, bob, make_user, served, browser):
     carol = in_thread(make_user, "carol", display_name="Carol")
     study = in_thread(make_study, alice)
-    server = daphne()
+    server = served()
     page, errors = open_page(browser, server, "alice", f"/studies/{study.pk}/")
     page.wait_for_function("() => document.body.dataset.notificationSocket === 'open'")
     expect(page.locator("[data-request]")).to_have_count(0)
@@ -272,11 +272,11 @@ def test_the_owners_request_and_member_lists_update_live(alice, bob, make_user, 
     assert errors == []
 
 
-def test_the_members_list_updates_when_someone_leaves(alice, bob, daphne, browser):
+def test_the_members_list_updates_when_someone_leaves(alice, bob, served, browser):
     from studies.services import member_leave
 
     study = in_thread(make_study, alice, bob)
-    server = daphne()
+    server = served()
     page, errors = open_page(browser, server, "alice", f"/studies/{study.pk}/")
     page.wait_for_function("() => document.body.dataset.notificationSocket === 'open'")
     expect(page.locator("[data-member]")).to_have_count(2)
@@ -286,9 +286,9 @@ def test_the_members_list_updates_when_someone_leaves(alice, bob, daphne, browse
     assert errors == []
 
 
-def test_the_dashboard_updates_live(alice, bob, daphne, browser):
+def test_the_dashboard_updates_live(alice, bob, served, browser):
     in_thread(make_study, alice, bob)
-    server = daphne()
+    server = served()
     page, errors = open_page(browser, server, "bob", "/")
     page.wait_for_function("() => document.body.dataset.messageSocket === 'open'")
     expect(page.locator("[data-dashboard-conversation]")).to_have_count(0)
@@ -312,11 +312,11 @@ def media_browser():
 
 
 def test_a_full_call_says_so_and_the_only_one_there_is_told_plainly(
-    alice, bob, daphne, media_browser, monkeypatch
+    alice, bob, served, media_browser, monkeypatch
 ):
     monkeypatch.setenv("RTC_MAX_PARTICIPANTS", "1")
     study = in_thread(make_study, alice, bob)
-    server = daphne()
+    server = served()
     pages = []
     for username in ("alice", "bob"):
         context = media_browser.new_context(permissions=["camera", "microphone"])

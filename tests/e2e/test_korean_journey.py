@@ -20,11 +20,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TITLE = "장고와 채널스로 실시간 웹 개발"
 
 
-def test_switch_to_korean_search_open_chat_and_see_korean_toasts(alice, bob, daphne, browser):
+def test_switch_to_korean_search_open_chat_and_see_korean_toasts(alice, bob, served, browser):
     room = in_thread(lambda: make_room(make_study(alice, bob, title=TITLE), alice))
     room_url = in_thread(room.get_absolute_url)
     in_thread(lambda: User.objects.filter(pk__in=[alice.pk, bob.pk]).update(language=""))
-    server = daphne()
+    server = served()
     errors: list[str] = []
 
     bob_page = browser.new_context(locale="en-US").new_page()

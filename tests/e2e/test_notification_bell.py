@@ -23,8 +23,8 @@ def announce(username: str, text: str) -> None:
     )
 
 
-def test_sign_up_log_in_and_see_the_bell_update_live(daphne, browser):
-    server = daphne()
+def test_sign_up_log_in_and_see_the_bell_update_live(served, browser):
+    server = served()
     context = browser.new_context()
     page = context.new_page()
     errors = []

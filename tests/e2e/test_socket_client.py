@@ -8,8 +8,8 @@ from tests.conftest import log_in
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_logging_out_in_another_tab_closes_this_tabs_socket_for_good(alice, daphne, browser):
-    server = daphne()
+def test_logging_out_in_another_tab_closes_this_tabs_socket_for_good(alice, served, browser):
+    server = served()
     context = browser.new_context()
     page = context.new_page()
     log_in(page, server.url, "alice")
@@ -26,8 +26,8 @@ def test_logging_out_in_another_tab_closes_this_tabs_socket_for_good(alice, daph
     context.close()
 
 
-def test_a_dropped_connection_is_retried(alice, daphne, browser):
-    server = daphne()
+def test_a_dropped_connection_is_retried(alice, served, browser):
+    server = served()
     context = browser.new_context()
     page = context.new_page()
     log_in(page, server.url, "alice")

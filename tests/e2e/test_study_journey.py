@@ -38,9 +38,9 @@ def socket_open(page) -> None:
     page.wait_for_function("() => document.body.dataset.notificationSocket === 'open'")
 
 
-def test_create_find_by_tag_ask_accept_and_open(daphne, browser):
+def test_create_find_by_tag_ask_accept_and_open(served, browser):
     in_thread(create_users)
-    server = daphne()
+    server = served()
     today = timezone.localdate()
     errors = []
 

@@ -2,7 +2,7 @@
 
 The pytest process itself stays on PostgreSQL and Redis (tests/conftest.py refuses SQLite); the
 embedded default runs in a subprocess, on SQLite in a temporary VAR_DIR, the in-memory channel
-layer and the local-memory cache, served by one daphne process.
+layer and the local-memory cache, served by one server process.
 """
 
 import http.cookiejar
@@ -48,7 +48,7 @@ class EmbeddedServer:
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            # make's children (daphne) form one group, stopped together.
+            # make's children (the server) form one group, stopped together.
             start_new_session=True,
         )
         deadline = time.monotonic() + START_TIMEOUT_S

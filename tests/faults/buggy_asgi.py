@@ -2,7 +2,7 @@
 
 - A `typing` frame with `"crash": true` makes the frame handler raise.
 - A `chat.typing` event from a user named "carol" makes every other socket's event handler
-  raise, which ends those consumers (daphne then closes their sockets).
+  raise, which ends those consumers (the server then closes their sockets).
 """
 
 # isort: off

@@ -1,4 +1,4 @@
-"""What the fault tests run: a Redis of their own, daphne processes on it, and clients that
+"""What the fault tests run: a Redis of their own, server processes on it, and clients that
 behave as static/js/socket.js and the pages do (reconnect with backoff, resume, resend)."""
 
 import asyncio
@@ -13,7 +13,7 @@ from django.conf import settings
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
-from tests.servers import DaphneProcess, free_port
+from tests.servers import ServedProcess, free_port
 
 # Short presence timings so that "correct within the TTL" is seconds, not a minute.
 PRESENCE_TTL_S = 4
@@ -70,8 +70,8 @@ class OwnRedis:
             self.shutdown()
 
 
-def daphne_on(own_redis: OwnRedis, application: str = "config.asgi:application") -> DaphneProcess:
-    return DaphneProcess(
+def served_on(own_redis: OwnRedis, application: str = "config.asgi:application") -> ServedProcess:
+    return ServedProcess(
         application,
         REDIS_URL=own_redis.url,
         REDIS_CACHE_DB="0",
@@ -99,7 +99,7 @@ class Client:
 
     path = ""
 
-    def __init__(self, server: DaphneProcess, session_key: str, name: str):
+    def __init__(self, server: ServedProcess, session_key: str, name: str):
         self.server = server
         self.session_key = session_key
         self.name = name

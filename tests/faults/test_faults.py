@@ -1,4 +1,4 @@
-"""Faults during traffic, as an operator sees them: two daphne processes, PostgreSQL and a Redis
+"""Faults during traffic, as an operator sees them: two server processes, PostgreSQL and a Redis
 of the test's own. Each test injects one fault while users chat, send direct messages and
 receive notifications, then checks that every acknowledged message and every stored
 notification is held exactly once by every recipient after resume, that presence is right
@@ -36,7 +36,7 @@ from tests.faults.harness import (
     MessagesClient,
     NotificationsClient,
     OwnRedis,
-    daphne_on,
+    served_on,
     wait_until,
 )
 
@@ -55,7 +55,7 @@ def own_redis():
 
 @pytest.fixture
 def servers(transactional_db, own_redis):
-    started = [daphne_on(own_redis), daphne_on(own_redis)]
+    started = [served_on(own_redis), served_on(own_redis)]
     for process in started:
         process.start()
     yield started
@@ -261,7 +261,7 @@ async def test_redis_shutdown_and_restart(servers, own_redis, people, record_pro
         await traffic.close()
 
 
-async def test_kill_9_of_a_daphne_and_restart(servers, people, record_property):
+async def test_kill_9_of_a_server_process_and_restart(servers, people, record_property):
     first, second = servers
     traffic = Traffic(people, first, second, await keys_for(people))
     try:
@@ -337,7 +337,7 @@ async def test_postgresql_connections_terminated(servers, people, record_propert
 @pytest.fixture
 def buggy_servers(transactional_db, own_redis):
     application = "tests.faults.buggy_asgi:application"
-    started = [daphne_on(own_redis, application), daphne_on(own_redis, application)]
+    started = [served_on(own_redis, application), served_on(own_redis, application)]
     for process in started:
         process.start()
     yield started

@@ -1,5 +1,5 @@
 """Past one Redis: the channel layer sharded over two Redis servers (CHANNEL_REDIS_URLS), with
-two daphne processes. Chat, presence, direct messages and notifications stay correct across the
+two server processes. Chat, presence, direct messages and notifications stay correct across the
 processes when their groups live on different shards."""
 
 import asyncio
@@ -118,11 +118,11 @@ async def next_frame(socket, wanted: str, timeout: float = 10) -> dict:
 
 
 def test_chat_presence_dms_and_notifications_cross_processes_on_two_shards(
-    daphne, make_user, shards, monkeypatch
+    served, make_user, shards, monkeypatch
 ):
     writer, reader, room = in_thread(spread_over_the_shards, make_user)
     monkeypatch.setenv("CHANNEL_REDIS_URLS", ",".join(shards))
-    first, second = daphne(), daphne()
+    first, second = served(), served()
     cookies = {user.pk: cookie_for(user) for user in (writer, reader)}
 
     def open_socket(server, path: str, user):

@@ -1,4 +1,4 @@
-"""Two daphne processes sharing PostgreSQL and Redis: tabs of one user on different processes
+"""Two server processes sharing PostgreSQL and Redis: tabs of one user on different processes
 agree on unread counts and "seen", and a third user hears nothing."""
 
 import asyncio
@@ -34,9 +34,9 @@ async def receives_nothing(socket, timeout: float = 0.5) -> bool:
     return False
 
 
-async def test_unread_and_seen_agree_across_tabs_on_two_processes(daphne, alice, bob, make_user):
+async def test_unread_and_seen_agree_across_tabs_on_two_processes(served, alice, bob, make_user):
     carol = await database_sync_to_async(make_user)("carol")
-    first, second = daphne(), daphne()
+    first, second = served(), served()
     keys = {
         user.username: await database_sync_to_async(session_key_for)(user)
         for user in (alice, bob, carol)

@@ -1,4 +1,4 @@
-"""Two daphne processes share one Redis: a notification made in one reaches the other's socket."""
+"""Two server processes share one Redis: a notification made in one reaches the other's socket."""
 
 import asyncio
 import json
@@ -23,9 +23,9 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def test_a_password_change_through_one_process_reaches_sockets_on_the_other(daphne, alice, bob):
+def test_a_password_change_through_one_process_reaches_sockets_on_the_other(served, alice, bob):
     """The changing session's socket hears the notification; the other session's closes."""
-    first, second = daphne(), daphne()
+    first, second = served(), served()
     other_cookie, bob_cookie = session_cookie(alice), session_cookie(bob)
     changing = logged_in_opener(first.url, alice)
 
@@ -99,8 +99,8 @@ class logged_in_opener:
         )
 
 
-def test_close_codes_reach_clients_through_daphne(daphne, alice):
-    server = daphne()
+def test_close_codes_reach_clients_through_daphne(served, alice):
+    server = served()
     cookie = session_cookie(alice)
 
     async def scenario():

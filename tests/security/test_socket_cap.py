@@ -111,9 +111,9 @@ async def test_slots_of_a_crashed_process_expire_and_live_ones_are_refreshed(ali
         await socket.disconnect()
 
 
-def test_the_cap_counts_sockets_on_every_process(daphne, alice, monkeypatch):
+def test_the_cap_counts_sockets_on_every_process(served, alice, monkeypatch):
     monkeypatch.setenv("SOCKETS_PER_USER_MAX", "3")
-    server = daphne()
+    server = served()
     cookie = session_cookie(alice)
     key = cookie.partition("=")[2]
 

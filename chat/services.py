@@ -118,7 +118,6 @@ def message_post_many(posts: list[Post]) -> list[tuple[dict, bool] | Exception]:
     existing = _existing_many([posts[i] for i in bodies])
     first_of: dict[tuple, int] = {}
     copies: dict[int, int] = {}
-    to_store: dict[int, list[int]] = {}
     for index in bodies:
         post = posts[index]
         key = (post.room_id, post.author.pk, post.client_id)
@@ -128,12 +127,16 @@ def message_post_many(posts: list[Post]) -> list[tuple[dict, bool] | Exception]:
             # The same client id twice in one batch: the later one is a retry of the first.
             copies[index] = first_of[key]
         else:
-            retry_after = FLOOD.hit(f"{post.room_id}.{post.author.pk}")
-            if retry_after is not None:
-                outcomes[index] = TooManyMessages(retry_after)
-                continue
             first_of[key] = index
-            to_store.setdefault(post.room_id, []).append(index)
+    new = list(first_of.values())
+    # One round trip counts the whole batch against the flood limit, post by post in order.
+    waits = FLOOD.hit_many([f"{posts[i].room_id}.{posts[i].author.pk}" for i in new])
+    to_store: dict[int, list[int]] = {}
+    for index, retry_after in zip(new, waits, strict=True):
+        if retry_after is None:
+            to_store.setdefault(posts[index].room_id, []).append(index)
+        else:
+            outcomes[index] = TooManyMessages(retry_after)
     for room_id, indexes in to_store.items():
         _store(room_id, [(i, posts[i], bodies[i]) for i in indexes], outcomes)
     for index, original in copies.items():

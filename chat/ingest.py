@@ -14,6 +14,7 @@ Channels' database thread like every other database call, so that one thread wri
 import asyncio
 import collections
 import contextvars
+import time
 import weakref
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,14 +27,25 @@ from chat import services
 BATCH_MAX = 200
 
 _thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-ingest")
+# The thread's connection is checked (CONN_HEALTH_CHECKS, CONN_MAX_AGE) at most this often
+# while batches keep coming: a check per batch is one more round trip per batch. A batch that
+# fails checks it at once, so a dropped connection costs one failed batch (its posts are
+# answered `unavailable` and resent by the clients), then the next batch reconnects.
+CHECK_EVERY_S = 1.0
+_checked_at = -CHECK_EVERY_S
 
 
 def _store(posts: list[services.Post]) -> list:
-    close_old_connections()
+    global _checked_at
+    if time.monotonic() - _checked_at >= CHECK_EVERY_S:
+        close_old_connections()
+        _checked_at = time.monotonic()
     try:
         return services.message_post_many(posts)
-    finally:
+    except Exception:
         close_old_connections()
+        _checked_at = -CHECK_EVERY_S
+        raise
 
 
 class _Ingest:

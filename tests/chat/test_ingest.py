@@ -172,3 +172,36 @@ async def test_a_refused_post_raises_for_its_sender_only(alice, bob, make_user):
     )
     assert ok[0]["seq"] == 1
     assert isinstance(refused, NotAllowed)
+
+
+def _ingest_backend_pid() -> int:
+    """The PostgreSQL backend of the ingest thread's own connection."""
+    from django.db import connections
+
+    return ingest._thread.submit(
+        lambda: connections["default"].connection.get_backend_pid()
+    ).result()
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_dropped_connection_fails_one_batch_and_the_next_reconnects(alice, monkeypatch):
+    from asgiref.sync import sync_to_async
+    from django.db import OperationalError
+
+    # No periodic check in this test: only the failed batch can replace the connection.
+    monkeypatch.setattr(ingest, "CHECK_EVERY_S", 3600)
+    study = await sync_to_async(make_study)(alice)
+    room = await sync_to_async(make_room)(study, alice)
+    first, _ = await ingest.message_post(room_id=room.pk, author=alice, body="1", client_id="a")
+
+    def terminate(pid: int) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+    await sync_to_async(terminate)(_ingest_backend_pid())
+    with pytest.raises(OperationalError):
+        await ingest.message_post(room_id=room.pk, author=alice, body="2", client_id="b")
+    # The client resends the refused post with its client id: stored once, right after the first.
+    again, new = await ingest.message_post(room_id=room.pk, author=alice, body="2", client_id="b")
+    assert new
+    assert (first["seq"], again["seq"]) == (1, 2)

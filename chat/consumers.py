@@ -1,5 +1,9 @@
 """The chat room socket: /ws/chat/<room_id>/ (frames in docs/protocol.md)."""
 
+import asyncio
+import collections
+import contextlib
+import logging
 from enum import IntEnum
 
 from channels.consumer import get_handler_name
@@ -18,7 +22,13 @@ from realtime.frames import int_field
 from realtime.groups import room_events_group, room_group
 from studies.sockets import StudyScopedConsumer
 
+logger = logging.getLogger(__name__)
+
 BACKLOG_PAGE = 100
+# A socket's sends are stored without waiting for each other's ack: up to this many at once
+# (one group-commit batch takes them together). Past it the socket is not read until the
+# oldest is answered: back-pressure on a sender that outruns the database.
+SENDS_IN_FLIGHT_MAX = 32
 RESUME_READ = 10 * BACKLOG_PAGE
 # Channels runs close_old_connections() in the database thread before every handler. These
 # handlers reach the database only through database_sync_to_async (which does the same), or
@@ -46,7 +56,7 @@ _presence_enter = database_sync_to_async(services.presence_enter)
 _presence_refresh = database_sync_to_async(services.presence_refresh)
 _presence_leave = database_sync_to_async(services.presence_leave)
 # Posts go to the group commit on their own thread (chat.ingest), not to the database thread.
-_message_post = ingest.message_post
+_submit_post = ingest.submit
 _message_edit = database_sync_to_async(services.message_edit)
 _message_delete = database_sync_to_async(services.message_delete)
 _messages_before = database_sync_to_async(selectors.messages_before)
@@ -58,6 +68,14 @@ class ChatConsumer(StudyScopedConsumer):
     room_id: int | None = None
     present = False
     online: Online | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The socket's sends being stored, oldest first: (frame, client_id, outcome future).
+        self.sends: collections.deque[tuple[dict, str, asyncio.Future]] = collections.deque()
+        self.send_answered = asyncio.Event()
+        self.answering: asyncio.Task | None = None
+        self.releasing_sends: asyncio.Task | None = None
 
     async def dispatch(self, message):
         if message["type"] in NO_DATABASE_HOP:
@@ -151,19 +169,65 @@ class ChatConsumer(StudyScopedConsumer):
     # Client frames.
 
     async def handle_send(self, frame):
+        """Queue the post and go on reading: `answer_sends` answers the socket's sends in order.
+
+        Sends that come one after another (a burst, or resent pending ones) are stored
+        together by the group commit instead of one commit each.
+        """
         client_id = _client_id(frame)
-        # The sender gets its ack before the room's chat.message of the same message.
-        fanout.hold(self, room_group(self.room_id))
-        try:
-            message, _new = await _message_post(
-                room_id=self.room_id,
-                author=self.user,
-                body=frame.get("body"),
-                client_id=client_id,
+        if self.releasing_sends is not None:
+            # The last answered sends are handing over the room's held events: let them finish.
+            await asyncio.shield(self.releasing_sends)
+        while len(self.sends) >= SENDS_IN_FLIGHT_MAX:
+            # Back-pressure: the socket is not read until the oldest send is answered.
+            self.send_answered.clear()
+            await self.send_answered.wait()
+        if not self.sends:
+            # The sender gets its acks before the room's chat.message of the same messages.
+            fanout.hold(self, room_group(self.room_id))
+        self.sends.append(
+            (
+                frame,
+                client_id,
+                _submit_post(
+                    room_id=self.room_id,
+                    author=self.user,
+                    body=frame.get("body"),
+                    client_id=client_id,
+                ),
             )
-            await self.send_json({"type": "chat.ack", "client_id": client_id, "message": message})
-        finally:
+        )
+        if self.answering is None:
+            self.answering = asyncio.create_task(self.answer_sends())
+            self.tasks.append(self.answering)
+
+    async def answer_sends(self) -> None:
+        """Answer each queued send once stored (its chat.ack or its error frame), in order."""
+        try:
+            while self.sends:
+                frame, client_id, outcome = self.sends[0]
+                try:
+                    message, _new = await outcome
+                except Exception as error:
+                    await self.frame_failed(frame, error)
+                else:
+                    self.bad_frames_in_a_row = 0
+                    await self.send_json(
+                        {"type": "chat.ack", "client_id": client_id, "message": message}
+                    )
+                self.sends.popleft()
+                self.send_answered.set()
+            self.releasing_sends = asyncio.current_task()
             await fanout.release(self, room_group(self.room_id))
+        except Exception:
+            # The socket broke while answering: it is closing, and clients resend what
+            # they have no ack for.
+            logger.warning("Answers to sends not written", exc_info=True)
+        finally:
+            self.releasing_sends = None
+            self.answering = None
+            with contextlib.suppress(ValueError):
+                self.tasks.remove(asyncio.current_task())
 
     async def handle_edit(self, frame):
         await _message_edit(

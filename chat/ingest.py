@@ -94,10 +94,18 @@ _ingests: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Ingest] = (
 )
 
 
-async def message_post(*, room_id: int, author, body, client_id: str) -> tuple[dict, bool]:
-    """services.message_post, stored with the other posts that arrive meanwhile."""
+def submit(*, room_id: int, author, body, client_id: str) -> asyncio.Future:
+    """Queue a post (services.message_post) with the others that arrive meanwhile.
+
+    The future has the post's outcome, (payload, is_new), or the error that refused it.
+    """
     loop = asyncio.get_running_loop()
     ingest = _ingests.get(loop)
     if ingest is None:
         ingest = _ingests[loop] = _Ingest()
-    return await ingest.put(services.Post(room_id, author, body, client_id))
+    return ingest.put(services.Post(room_id, author, body, client_id))
+
+
+async def message_post(*, room_id: int, author, body, client_id: str) -> tuple[dict, bool]:
+    """services.message_post, stored with the other posts that arrive meanwhile."""
+    return await submit(room_id=room_id, author=author, body=body, client_id=client_id)

@@ -247,31 +247,36 @@ class CohortConsumer(AccountSocket):
                     "unknown_type", _("Unknown frame type %(type)r.") % {"type": frame["type"]}
                 )
             await handler(frame)
-        except RateLimited as error:
+        except Exception as error:
+            await self.frame_failed(frame, error)
+        else:
+            self.bad_frames_in_a_row = 0
+
+    async def frame_failed(self, frame: dict | None, error: Exception) -> None:
+        """Answer a frame whose handling raised `error` with the error frame it deserves."""
+        if isinstance(error, RateLimited):
             # Not a bad frame: the client is told when to send again.
             self.bad_frames_in_a_row = 0
             await self.send_error(
                 error.code, str(error.message), _ref(frame), retry_after=error.retry_after
             )
-        except RuleBroken as error:
+        elif isinstance(error, RuleBroken):
             await self.refuse_frame(error.code, str(error.message), _ref(frame))
-        except FrameError as error:
+        elif isinstance(error, FrameError):
             await self.refuse_frame(error.code, error.detail, _ref(frame))
-        except SERVICE_ERRORS:
-            logger.warning("Frame not served while a service is down", exc_info=True)
+        elif isinstance(error, SERVICE_ERRORS):
+            logger.warning("Frame not served while a service is down", exc_info=error)
             await self.send_error(
                 "unavailable",
                 _("The service is briefly unavailable; try again."),
                 _ref(frame),
                 retry_after=UNAVAILABLE_RETRY_AFTER_S,
             )
-        except Exception:
+        else:
             # A bug in one handler: report it, keep the socket. If the socket itself is broken,
             # sending the error raises and the consumer ends (and cleans up).
-            logger.exception("Frame handler failed")
+            logger.error("Frame handler failed", exc_info=error)
             await self.send_error("internal", _("Something went wrong on our side."), _ref(frame))
-        else:
-            self.bad_frames_in_a_row = 0
 
     async def refuse_frame(self, code: str, detail: str, ref) -> None:
         """Answer a frame that cannot be served; close a client that keeps sending them."""

@@ -153,6 +153,51 @@ async def test_flood_control_answers_rate_limited_and_stores_nothing(room, alice
     await socket.disconnect()
 
 
+@pytest.mark.parametrize("in_flight_max", [32, 2])
+async def test_a_burst_of_sends_is_answered_in_order_and_stored_together(
+    room, alice, bob, settings, monkeypatch, in_flight_max
+):
+    """A sender that does not wait for each ack: every send gets its answer, in the order sent
+    (acks, and the error of the one refused), each ack before the room's copy of its message,
+    and the posts share commits. With a small in-flight limit the socket waits instead."""
+    settings.CHAT_FLOOD_LIMIT = 1000
+    monkeypatch.setattr(consumers, "SENDS_IN_FLIGHT_MAX", in_flight_max)
+    batches = []
+    store = consumers.ingest.services.message_post_many
+
+    def recording(posts):
+        batches.append(len(posts))
+        return store(posts)
+
+    monkeypatch.setattr(consumers.ingest.services, "message_post_many", recording)
+    alices, bobs = await two_sockets(room, alice, bob)
+    frames = [{"type": "send", "body": f"m{i}", "client_id": f"c{i}"} for i in range(20)]
+    frames[7] = {"type": "send", "body": "   ", "client_id": "blank", "ref": "r7"}
+    for frame in frames:
+        await alices.send_json_to(frame)
+    answers, acked = [], set()
+    while len(answers) < 20:
+        frame = await alices.receive_json_from(3)
+        if frame["type"] == "chat.ack":
+            answers.append(frame["client_id"])
+            acked.add(frame["message"]["seq"])
+        elif frame["type"] == "error":
+            answers.append(frame["ref"])
+        elif frame["type"] == "chat.message":
+            assert frame["message"]["seq"] in acked, "the room's copy came before the ack"
+    assert answers == [f"c{i}" if i != 7 else "r7" for i in range(20)]
+    bodies = [f"m{i}" for i in range(20) if i != 7]
+    assert [body for _seq, _user, body in await stored(room)] == bodies
+    seen_by_bob = [(await receive_type(bobs, "chat.message"))["message"]["body"] for _ in bodies]
+    assert seen_by_bob == bodies
+    assert sum(batches) == 20
+    assert max(batches) <= in_flight_max
+    if in_flight_max > 2:
+        assert len(batches) < 20
+    await alices.disconnect()
+    await bobs.disconnect()
+
+
 async def test_connect_sends_the_latest_50_messages(room, alice, settings):
     settings.CHAT_FLOOD_LIMIT = 1000
     await post_many(room, alice, 60)

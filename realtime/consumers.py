@@ -28,6 +28,7 @@ from realtime import layer_watch
 from realtime.frames import FrameError, clean_ref
 from realtime.groups import account_group, session_group
 from realtime.guard import AccountSocket
+from realtime.sender import SERVER_SEND
 
 __all__ = ["CloseCode", "CohortConsumer", "FrameError", "NotFoundConsumer"]
 
@@ -225,6 +226,11 @@ class CohortConsumer(AccountSocket):
             except Exception:
                 # Redis is down: the process drops its subscriptions when the channel goes.
                 logger.warning("Could not leave group %s", group, exc_info=True)
+
+    async def write_text(self, text: str) -> None:
+        """Write an already encoded text frame straight to the server (see SERVER_SEND)."""
+        send = self.scope.get(SERVER_SEND, self.base_send)
+        await send({"type": "websocket.send", "text": text})
 
     async def send_json(self, content: dict) -> None:
         await self.send(text_data=json.dumps(content, cls=DjangoJSONEncoder))

@@ -92,7 +92,7 @@ class _LocalGroup:
 
     async def deliver(self, event: dict) -> None:
         if event["type"].endswith(FRAME_SUFFIX):
-            message = {"type": "websocket.send", "text": event["text"]}
+            text = event["text"]
             seq = event.get("seq")
             for socket, held in list(self.sockets.items()):
                 if held is not None:
@@ -103,7 +103,7 @@ class _LocalGroup:
                         continue
                     del self.floors[socket]
                 try:
-                    await socket.base_send(message)
+                    await socket.write_text(text)
                 except Exception:
                     logger.exception("Frame to a socket of %s not written", self.group)
             return
@@ -179,7 +179,7 @@ async def release(socket, group: str, *, after_seq: int = 0) -> None:
         if event.get("seq", after_seq + 1) <= after_seq:
             continue
         if event["type"].endswith(FRAME_SUFFIX):
-            await socket.base_send({"type": "websocket.send", "text": event["text"]})
+            await socket.write_text(event["text"])
         else:
             await _dispatch(socket, event)
     if local is not None and socket in local.sockets:

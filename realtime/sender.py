@@ -38,11 +38,18 @@ serving_loop: contextvars.ContextVar[asyncio.AbstractEventLoop | None] = context
 )
 
 
+# The scope key under which a WebSocket's consumer finds the server's own `send`.
+SERVER_SEND = "cohort.server_send"
+
+
 class ServingLoopMiddleware:
     """ASGI middleware recording the loop that serves each connection.
 
     asgiref copies context variables into the threads that run synchronous code
     (database calls, views), so `send` called there finds the loop to hand its send to.
+    Being outermost, it also puts the server's `send` in a WebSocket's scope (SERVER_SEND):
+    the middlewares inside have nothing to do for a `websocket.send`, and the process-local
+    fan-out (realtime.fanout) writes every room frame to every socket through it.
     """
 
     def __init__(self, app):
@@ -50,6 +57,8 @@ class ServingLoopMiddleware:
 
     async def __call__(self, scope, receive, send):
         serving_loop.set(asyncio.get_running_loop())
+        if scope["type"] == "websocket":
+            scope = {**scope, SERVER_SEND: send}
         return await self.app(scope, receive, send)
 
 

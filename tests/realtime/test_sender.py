@@ -16,6 +16,7 @@ from notifications.models import Kind, Notification
 from notifications.services import notify
 from realtime import sender
 from realtime.groups import study_group, user_group
+from realtime.sender import SERVER_SEND, ServingLoopMiddleware
 from tests.conftest import communicator, session_key_for
 from tests.realtime.layers import FaultyLayer
 from tests.studies.conftest import client_for, join, make_study
@@ -211,3 +212,19 @@ async def test_the_in_memory_layer_is_sent_to_on_the_serving_loop(settings, alic
     read = await socket.receive_json_from(timeout=5)
     assert read["type"] == "notifications.read" and read["unread"] == 0
     await socket.disconnect()
+
+
+async def test_websocket_scopes_carry_the_servers_own_send():
+    """The fan-out writes frames through the server's send, past the middlewares inside."""
+    seen = {}
+
+    async def app(scope, receive, send):
+        seen[scope["type"]] = scope.get(SERVER_SEND)
+
+    async def server_send(message):
+        pass
+
+    served = ServingLoopMiddleware(app)
+    await served({"type": "websocket"}, None, server_send)
+    await served({"type": "http"}, None, server_send)
+    assert seen == {"websocket": server_send, "http": None}

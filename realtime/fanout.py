@@ -10,6 +10,13 @@ A socket can `hold` events while it sends its opening state, so that nothing it 
 reaches it before that state; `release` then delivers what was held, in order, leaving out
 numbered events the state already had.
 
+Frames are written without waiting for any one socket (`write`): a socket whose connection has
+not taken its previous frame yet (a client that reads slowly or stopped reading: the server
+makes a send wait while the connection's write buffer is full) gets its later frames queued
+on its own, and the other sockets of the room are not held up. Past BACKLOG_MAX queued frames
+the rest are dropped and, once the socket has taken what was queued, it is told
+`events.missed`, so the client resumes what it did not get.
+
 Events may carry `seq`, a gap-free number per group (a chat room's message numbers). Several
 processes publish to a group, so two numbered events can reach Redis in the other order than
 their numbers; such events are held until the missing number arrives, or for at most
@@ -17,6 +24,7 @@ GAP_WAIT_S (a number whose event never comes, e.g. its process died right after 
 """
 
 import asyncio
+import collections
 import contextlib
 import logging
 import weakref
@@ -27,6 +35,88 @@ logger = logging.getLogger(__name__)
 
 FRAME_SUFFIX = ".frame"
 GAP_WAIT_S = 2.0
+# Frames queued for one slow socket before later ones are dropped (and it is told to resume).
+BACKLOG_MAX = 1000
+
+
+class _Backlog:
+    """The frames waiting for a socket whose connection has not taken the previous one yet."""
+
+    def __init__(self):
+        self.frames: collections.deque[str] = collections.deque()
+        self.dropped = False
+
+
+_backlogs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def write(socket, text: str) -> None:
+    """Write a frame to `socket` in order, without waiting for it if its connection is full."""
+    backlog = _backlogs.get(socket)
+    if backlog is not None:
+        if len(backlog.frames) < BACKLOG_MAX:
+            backlog.frames.append(text)
+        else:
+            backlog.dropped = True
+        return
+    try:
+        rest = _run_until_it_waits(socket.write_text(text))
+    except Exception:
+        logger.exception("Frame to a socket not written")
+        return
+    if rest is not None:
+        backlog = _backlogs[socket] = _Backlog()
+        asyncio.get_running_loop().create_task(_drain(socket, backlog, rest))
+
+
+async def _drain(socket, backlog: _Backlog, rest) -> None:
+    try:
+        await rest
+        while backlog.frames:
+            await socket.write_text(backlog.frames.popleft())
+        if backlog.dropped:
+            await socket.events_missed()
+    except Exception:
+        logger.warning("Frames to a slow socket not written", exc_info=True)
+    finally:
+        _backlogs.pop(socket, None)
+
+
+def _run_until_it_waits(coroutine):
+    """Run `coroutine` at once; None if it finished, else an awaitable that finishes it.
+
+    Most writes finish without waiting, so they cost no task; one that waits (the connection's
+    buffer is full) goes on in a task of its own.
+    """
+    try:
+        waiting_on = coroutine.send(None)
+    except StopIteration:
+        return None
+    return _Rest(coroutine, waiting_on)
+
+
+class _Rest:
+    """The rest of a coroutine that was started by hand and is waiting on `waiting_on`."""
+
+    def __init__(self, coroutine, waiting_on):
+        self.coroutine = coroutine
+        self.waiting_on = waiting_on
+
+    def __await__(self):
+        coroutine, waiting_on = self.coroutine, self.waiting_on
+        while True:
+            try:
+                sent = yield waiting_on
+            except BaseException as error:
+                try:
+                    waiting_on = coroutine.throw(error)
+                except StopIteration as stop:
+                    return stop.value
+            else:
+                try:
+                    waiting_on = coroutine.send(sent)
+                except StopIteration as stop:
+                    return stop.value
 
 
 class _LocalGroup:
@@ -102,10 +192,7 @@ class _LocalGroup:
                     if seq <= self.floors[socket]:
                         continue
                     del self.floors[socket]
-                try:
-                    await socket.write_text(text)
-                except Exception:
-                    logger.exception("Frame to a socket of %s not written", self.group)
+                write(socket, text)
             return
         for socket, held in list(self.sockets.items()):
             if held is not None:
@@ -179,7 +266,7 @@ async def release(socket, group: str, *, after_seq: int = 0) -> None:
         if event.get("seq", after_seq + 1) <= after_seq:
             continue
         if event["type"].endswith(FRAME_SUFFIX):
-            await socket.write_text(event["text"])
+            write(socket, event["text"])
         else:
             await _dispatch(socket, event)
     if local is not None and socket in local.sockets:

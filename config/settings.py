@@ -287,6 +287,10 @@ LOGGING = {
 # answers again after an outage, resumable sockets are told `events.missed`
 # (realtime/layer_watch.py).
 REALTIME_LAYER_WATCH_S = float(os.environ.get("REALTIME_LAYER_WATCH_S") or 2)
+# A notification or direct message can commit after a newer one (ids are drawn at insert): a
+# `resume` from an id also sends again what was created this long before it (realtime/resume.py).
+# It bounds how long after inserting one such row its transaction may take to commit.
+REALTIME_RESUME_OVERLAP_S = 30
 
 # Log-in and sign-up throttling (accounts/throttle.py). Failed log-ins per account and per
 # client address within LOGIN_LOCKOUT_S seconds before log-ins are refused until it passes.

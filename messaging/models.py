@@ -70,6 +70,8 @@ class Message(models.Model):
         ]
         indexes = [
             models.Index(fields=["conversation", "-id"], name="dm_message_history"),
+            # A resume also reads what was created shortly before the client's newest message.
+            models.Index(fields=["conversation", "created_at"], name="dm_message_created"),
         ]
 
     def __str__(self):

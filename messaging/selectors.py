@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import User
 from messaging.models import Block, Conversation, Message, ReadState
+from realtime.resume import rows_to_resume
 
 
 def pair(a_id: int, b_id: int) -> tuple[int, int]:
@@ -165,16 +166,18 @@ def messages_before(
 def messages_after_for(
     *, user, after: int, limit: int, conversation_id: int | None = None
 ) -> tuple[list[Message], bool]:
-    """Return the messages newer than `after` in the user's visible conversations, oldest first."""
+    """Return what a resume from `after` answers, oldest first, and whether more follow.
+
+    That is the messages newer than `after` in the user's visible conversations (or the one
+    given), and the ones just below it that may have committed after it (realtime/resume.py).
+    """
     conversations = visible_conversations_of(user)
     if conversation_id is not None:
         conversations = conversations.filter(pk=conversation_id)
-    rows = list(
-        Message.objects.filter(id__gt=after, conversation__in=conversations.values("pk"))
-        .select_related("sender")
-        .order_by("id")[: limit + 1]
+    rows = Message.objects.filter(conversation__in=conversations.values("pk")).select_related(
+        "sender"
     )
-    return rows[:limit], len(rows) > limit
+    return rows_to_resume(rows, after=after, limit=limit)
 
 
 def read_up_to(*, conversation_id: int, user_id: int) -> int:

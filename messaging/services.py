@@ -108,9 +108,7 @@ def _deliver_new(message_id: int) -> None:
         )
 
 
-def _notify_unless_open(message: Message, sender, recipient) -> None:
-    if presence.conversation_is_open(user_id=recipient.pk, conversation_id=message.conversation_id):
-        return
+def _notify_recipient(message: Message, sender, recipient) -> None:
     preview = message.body
     if len(preview) > PREVIEW_LENGTH:
         preview = preview[: PREVIEW_LENGTH - 1] + "…"
@@ -139,6 +137,9 @@ def message_send(*, sender, recipient_id, body, client_id) -> tuple[Message, boo
         # Whole seconds, as the Retry-After header of the page has them.
         raise TooManyMessages(math.ceil(retry_after))
     conversation = conversation_get_or_create(user=sender, other=recipient)
+    # Asked before the message is inserted: a resume covers messages that commit soon after
+    # their insert (realtime/resume.py), so no call to Redis waits in between.
+    on_screen = presence.conversation_is_open(user_id=recipient.pk, conversation_id=conversation.pk)
     try:
         with transaction.atomic():
             message = Message.objects.create(
@@ -147,7 +148,8 @@ def message_send(*, sender, recipient_id, body, client_id) -> tuple[Message, boo
             Conversation.objects.filter(pk=conversation.pk).update(
                 last_message_at=message.created_at
             )
-            _notify_unless_open(message, sender, recipient)
+            if not on_screen:
+                _notify_recipient(message, sender, recipient)
             after_commit(partial(_deliver_new, message.pk))
     except IntegrityError:
         # The same client id raced itself (two tabs, a retry): the first one won.

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db.models import Count, QuerySet
 
 from notifications.models import Notification
+from realtime.resume import rows_to_resume
 
 
 def notifications_for(user) -> QuerySet[Notification]:
@@ -40,6 +41,9 @@ def latest_id_for(user) -> int:
 
 
 def notifications_after_for(user, *, after: int, limit: int) -> tuple[list[Notification], bool]:
-    """Return the user's notifications with an id above `after`, oldest first, and if more exist."""
-    rows = list(notifications_for(user).filter(id__gt=after).order_by("id")[: limit + 1])
-    return rows[:limit], len(rows) > limit
+    """Return what a resume from `after` answers, oldest first, and whether more follow.
+
+    That is the user's notifications with an id above `after`, and the ones just below it
+    that may have committed after it (realtime/resume.py).
+    """
+    return rows_to_resume(notifications_for(user), after=after, limit=limit)

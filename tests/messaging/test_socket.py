@@ -144,7 +144,8 @@ async def test_resume_sends_what_was_missed_in_the_users_conversations_only(alic
     await socket.send_json_to({"type": "resume", "after": seen.pk})
     frame = await socket.receive_json_from(timeout=2)
     assert frame["type"] == "messages.resume"
-    assert [m["id"] for m in frame["messages"]] == [missed.pk, answer_to_bob.pk]
+    # `seen` came shortly before: it is sent again in case one of its time committed late.
+    assert [m["id"] for m in frame["messages"]] == [seen.pk, missed.pk, answer_to_bob.pk]
     assert frame["more"] is False
     assert frame["unread"] == 2
     await socket.disconnect()

@@ -4,8 +4,12 @@ behave as static/js/socket.js and the pages do (reconnect with backoff, resume, 
 import asyncio
 import contextlib
 import json
+import re
 import subprocess
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 
 import redis
@@ -322,3 +326,40 @@ class NotificationsClient(Client):
             self.synced = max([self.synced, *(n["id"] for n in frame["notifications"])])
             if frame["more"]:
                 asyncio.ensure_future(self.resume())
+
+
+class ConversationPage:
+    """A conversation page without JavaScript: its send form posts over HTTP, as a browser does."""
+
+    def __init__(self, server: ServedProcess, session_key: str, conversation_id: int):
+        self.url = f"{server.url}/messages/{conversation_id}/"
+        self.cookies = {settings.SESSION_COOKIE_NAME: session_key}
+        self.fields: dict[str, str] = {}
+
+    def open(self, request: urllib.request.Request) -> tuple[int, str]:
+        """Return the status and text of the answer, after redirects."""
+        request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        try:
+            with urllib.request.urlopen(request, timeout=20) as response:
+                for header in response.headers.get_all("Set-Cookie") or []:
+                    name, _, rest = header.partition("=")
+                    self.cookies[name] = rest.split(";", 1)[0]
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def load(self) -> None:
+        """Load the page and keep its send form's hidden fields (CSRF token, client id)."""
+        status, page = self.open(urllib.request.Request(self.url))
+        assert status == 200, status
+        form = page[page.index("data-send-form") :]
+        self.fields = {
+            name: re.search(rf'name="{name}" value="([^"]+)"', form).group(1)
+            for name in ("csrfmiddlewaretoken", "client_id")
+        }
+
+    def submit(self, body: str) -> tuple[int, str]:
+        """Post the loaded form with `body`: the same form sent twice has the same client id."""
+        data = urllib.parse.urlencode({**self.fields, "body": body}).encode()
+        request = urllib.request.Request(f"{self.url}send/", data, headers={"Referer": self.url})
+        return self.open(request)

@@ -24,6 +24,7 @@ from websockets.exceptions import ConnectionClosed
 from chat.models import Message as ChatMessage
 from chat.models import Presence
 from messaging.models import Message as DirectMessage
+from messaging.services import conversation_get_or_create
 from notifications.models import Notification
 from realtime.consumers import CloseCode
 from tests.chat.factories import make_room, make_study
@@ -33,6 +34,7 @@ from tests.faults.harness import (
     PRESENCE_REFRESH_S,
     PRESENCE_TTL_S,
     ChatClient,
+    ConversationPage,
     MessagesClient,
     NotificationsClient,
     OwnRedis,
@@ -263,6 +265,68 @@ async def test_redis_shutdown_and_restart(servers, own_redis, people, record_pro
         assert (await asyncio.to_thread(healthz, first))[0] == 200
     finally:
         await traffic.close()
+
+
+async def test_a_direct_message_sent_by_form_while_redis_is_down(
+    servers, own_redis, people, record_property
+):
+    first, second = servers
+    alice, bob = people["alice"], people["bob"]
+    keys = await keys_for(people)
+    conversation = await database_sync_to_async(conversation_get_or_create)(user=alice, other=bob)
+    # Alice has the conversation open without JavaScript; bob is on another page, on the
+    # other process.
+    page = ConversationPage(first, keys["alice"], conversation.pk)
+    await asyncio.to_thread(page.load)
+    bob_messages = MessagesClient(second, keys["bob"], "bob")
+    bob_notes = NotificationsClient(second, keys["bob"], "bob")
+    clients = (bob_messages, bob_notes)
+    for client in clients:
+        client.start()
+    try:
+        await wait_until(
+            lambda: all(c.open for c in clients) and bob_notes.latest_id is not None,
+            "bob connected",
+        )
+        own_redis.shutdown()
+
+        body = "Sent while Redis was down"
+        status, answer = await asyncio.to_thread(page.submit, body)
+        assert status == 200, answer
+        # The same form sent again (a double click, a resubmission): nothing more is stored.
+        status, again = await asyncio.to_thread(page.submit, body)
+        assert status == 200, again
+        stored = await database_sync_to_async(
+            lambda: list(
+                DirectMessage.objects.filter(conversation=conversation).values_list("id", flat=True)
+            )
+        )()
+        assert len(stored) == 1
+        # Each answer is the conversation, showing the message among the sent ones.
+        for page_text in (answer, again):
+            shown = page_text[page_text.index(f'data-message-id="{stored[0]}"') :]
+            assert shown[: shown.index("</li>")].count(body) == 1
+        notified = await database_sync_to_async(
+            lambda: set(
+                Notification.objects.filter(recipient=bob, id__gt=bob_notes.latest_id).values_list(
+                    "id", flat=True
+                )
+            )
+        )()
+        assert len(notified) == 1, "bob is notified of it (nobody could say his page was open)"
+
+        own_redis.start()
+        restored_at = time.monotonic()
+        await wait_until(lambda: set(stored) <= bob_messages.held, "bob resumed the message")
+        await wait_until(lambda: notified <= bob_notes.held, "bob resumed its notification")
+        record_property("recovery_s", round(time.monotonic() - restored_at, 2))
+        assert bob_messages.held == set(stored)
+        for client in clients:
+            assert 500 not in client.handshake_statuses
+            assert not [e for e in client.errors if e["code"] == "internal"], client.errors
+    finally:
+        for client in clients:
+            await client.stop()
 
 
 async def test_kill_9_of_a_server_process_and_restart(servers, people, record_property):

@@ -1,6 +1,7 @@
 """A new message notifies only when no page of that conversation is open; the flood limit."""
 
 import pytest
+import redis
 from channels.db import database_sync_to_async
 
 from messaging import presence
@@ -124,3 +125,16 @@ async def test_rate_limited_error_frame_carries_retry_after(alice, bob, clock):
     assert error["detail"] == "You are sending messages too fast."
     assert await socket.receive_nothing() is True
     await socket.disconnect()
+
+
+def test_while_the_cache_is_unreachable_a_message_notifies(alice, bob, monkeypatch):
+    conversation = conversation_get_or_create(user=alice, other=bob)
+    presence.conversation_open_mark(user_id=bob.pk, conversation_id=conversation.pk)
+
+    def unreachable(*args, **kwargs):
+        raise redis.ConnectionError("Connection refused")
+
+    # Nobody can tell whether bob's page shows the conversation: he is told of the message.
+    monkeypatch.setattr(presence.cache, "get", unreachable)
+    send(alice, bob, "while Redis is away")
+    assert Notification.objects.filter(recipient=bob, kind=Kind.DIRECT_MESSAGE).count() == 1

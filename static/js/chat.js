@@ -4,6 +4,7 @@
 import { newClientId } from "./client_id.js";
 import { ReconnectingSocket, State } from "./socket.js";
 import { showRefusal, showState } from "./connection.js";
+import { actionButton, findPending, onPendingAction, pendingItem, showPendingStatus } from "./pending.js";
 import { timeElement } from "./when.js";
 
 const root = document.querySelector("[data-chat-room]");
@@ -32,6 +33,7 @@ const TYPING_EVERY_MS = 3000;
 const NEAR_BOTTOM_PX = 80;
 const NEAR_TOP_PX = 60;
 const MENTION = /@[\w.@+-]+/g;
+const ACTION_CLASS = "text-xs text-slate-700 underline-offset-2 hover:underline";
 
 const rendered = new Map(); // seq -> <li>
 // client_id -> body, until acknowledged; kept for the tab's session so a reload loses nothing.
@@ -59,18 +61,9 @@ function saveOutbox() {
   sessionStorage.setItem(outboxKey, JSON.stringify([...outbox]));
 }
 
-function pendingItem(clientId) {
-  return pendingList.querySelector(`[data-client-id="${clientId}"]`);
-}
-
 // Show a message that the server has not stored yet, below the stored ones.
 function showPending(clientId, body, refusal = null) {
-  let item = pendingItem(clientId);
-  if (!item) {
-    item = document.createElement("li");
-    item.dataset.clientId = clientId;
-    pendingList.append(item);
-  }
+  const item = pendingItem(pendingList, clientId);
   item.replaceChildren();
   const header = document.createElement("div");
   header.className = "flex flex-wrap items-baseline gap-2 text-sm";
@@ -78,26 +71,18 @@ function showPending(clientId, body, refusal = null) {
   author.className = "font-semibold";
   author.textContent = root.dataset.myName;
   const status = document.createElement("span");
-  status.dataset.pendingStatus = "";
   header.append(author, status);
   const text = document.createElement("div");
   text.className = "whitespace-pre-wrap break-words text-slate-600";
   text.dataset.body = "";
   text.textContent = body;
   item.append(header, text);
-  if (refusal) {
-    item.dataset.refused = refusal.code;
-    status.className = "text-xs font-semibold text-red-700";
-    status.textContent = refusal.text;
-    if (refusal.retry) header.append(actionButton(gettext("Retry"), "retry"));
-    else header.append(actionButton(gettext("Edit"), "restore"));
-    header.append(actionButton(gettext("Discard"), "discard"));
-  } else {
-    delete item.dataset.refused;
-    status.className = "text-xs italic text-slate-600";
-    status.textContent =
-      socket && socket.state === State.OPEN ? gettext("Sending…") : gettext("Waiting for the connection…");
-  }
+  showPendingStatus(item, status, header, refusal, {
+    refusedClass: "text-xs font-semibold text-red-700",
+    waitingClass: "text-xs italic text-slate-600",
+    open: socket?.state === State.OPEN,
+    buttonClass: ACTION_CLASS,
+  });
   emptyLine?.classList.add("hidden");
 }
 
@@ -160,15 +145,6 @@ function fillBody(element, body) {
   element.append(document.createTextNode(body.slice(last)));
 }
 
-function actionButton(label, action) {
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "text-xs text-slate-700 underline-offset-2 hover:underline";
-  button.dataset.action = action;
-  button.textContent = label;
-  return button;
-}
-
 function fillMessage(item, message) {
   item.replaceChildren();
   const header = document.createElement("div");
@@ -194,8 +170,8 @@ function fillMessage(item, message) {
       header.append(edited);
     }
     const mine = message.author && message.author.id === myId;
-    if (mine) header.append(actionButton(gettext("Edit"), "edit"));
-    if (mine || isStudyOwner) header.append(actionButton(gettext("Delete"), "delete"));
+    if (mine) header.append(actionButton(gettext("Edit"), "edit", ACTION_CLASS));
+    if (mine || isStudyOwner) header.append(actionButton(gettext("Delete"), "delete", ACTION_CLASS));
   }
   item.append(header, body);
 }
@@ -330,7 +306,7 @@ function onMessage(frame) {
     case "chat.ack":
       outbox.delete(frame.client_id);
       saveOutbox();
-      pendingItem(frame.client_id)?.remove();
+      findPending(pendingList, frame.client_id)?.remove();
       showLive([frame.message]);
       break;
     case "chat.backlog":
@@ -477,22 +453,13 @@ textarea.addEventListener("input", () => {
   }
 });
 
-pendingList.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-action]");
-  if (!button) return;
-  const item = button.closest("[data-client-id]");
-  const body = item.querySelector("[data-body]").textContent;
-  const clientId = item.dataset.clientId;
-  if (button.dataset.action === "retry") {
-    sendMessage(clientId, body);
-  } else {
-    if (button.dataset.action === "restore") {
-      textarea.value = body;
-      localStorage.setItem(draftKey, body);
-      textarea.focus();
-    }
-    item.remove();
-  }
+onPendingAction(pendingList, {
+  retry: sendMessage,
+  restore(body) {
+    textarea.value = body;
+    localStorage.setItem(draftKey, body);
+    textarea.focus();
+  },
 });
 
 list.addEventListener("click", (event) => {

@@ -3,6 +3,7 @@
 // Nothing typed is lost: the draft is kept, and a message sent while the socket is down
 // waits on screen and goes out (with its client_id) when the socket is back.
 import { newClientId } from "./client_id.js";
+import { findPending, onPendingAction, pendingItem, showPendingStatus } from "./pending.js";
 import { State } from "./socket.js";
 import { showRefusal, showState } from "./connection.js";
 import { timeElement } from "./when.js";
@@ -110,28 +111,10 @@ export function mountConversation(root, socket) {
     return li;
   }
 
-  function pendingItem(clientId) {
-    return pendingList.querySelector(`[data-client-id="${clientId}"]`);
-  }
-
-  function pendingButton(label, action) {
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "underline";
-    button.dataset.action = action;
-    button.textContent = label;
-    return button;
-  }
-
   // Show a message the server has not stored yet, after the stored ones.
   function showPending(clientId, body, refusal = null) {
-    let li = pendingItem(clientId);
-    if (!li) {
-      li = document.createElement("li");
-      li.className = "flex justify-end";
-      li.dataset.clientId = clientId;
-      pendingList.append(li);
-    }
+    const li = pendingItem(pendingList, clientId);
+    li.className = "flex justify-end";
     const bubble = document.createElement("div");
     bubble.className = "max-w-md rounded-lg border-2 border-dashed border-indigo-300 bg-white px-3 py-2";
     const text = document.createElement("p");
@@ -141,21 +124,13 @@ export function mountConversation(root, socket) {
     const meta = document.createElement("div");
     meta.className = "mt-1 flex flex-wrap items-center gap-2 text-xs";
     const status = document.createElement("span");
-    status.dataset.pendingStatus = "";
     meta.append(status);
-    if (refusal) {
-      li.dataset.refused = refusal.code;
-      status.className = "font-semibold text-red-700";
-      status.textContent = refusal.text;
-      if (refusal.retry) meta.append(pendingButton(gettext("Retry"), "retry"));
-      else meta.append(pendingButton(gettext("Edit"), "restore"));
-      meta.append(pendingButton(gettext("Discard"), "discard"));
-    } else {
-      delete li.dataset.refused;
-      status.className = "italic text-slate-700";
-      status.textContent =
-        socket.state === State.OPEN ? gettext("Sending…") : gettext("Waiting for the connection…");
-    }
+    showPendingStatus(li, status, meta, refusal, {
+      refusedClass: "font-semibold text-red-700",
+      waitingClass: "italic text-slate-700",
+      open: socket.state === State.OPEN,
+      buttonClass: "underline",
+    });
     bubble.append(text, meta);
     li.replaceChildren(bubble);
   }
@@ -251,22 +226,16 @@ export function mountConversation(root, socket) {
     if (input.value) localStorage.setItem(draftKey, input.value);
     else localStorage.removeItem(draftKey);
   });
-  pendingList?.addEventListener("click", (event) => {
-    const button = event.target.closest("[data-action]");
-    if (!button) return;
-    const li = button.closest("[data-client-id]");
-    const body = li.querySelector("[data-body]").textContent;
-    if (button.dataset.action === "retry") {
-      outbox.set(li.dataset.clientId, body);
-      sendPending(li.dataset.clientId);
-      return;
-    }
-    if (button.dataset.action === "restore") {
+  onPendingAction(pendingList, {
+    retry(clientId, body) {
+      outbox.set(clientId, body);
+      sendPending(clientId);
+    },
+    restore(body) {
       input.value = body;
       localStorage.setItem(draftKey, body);
       input.focus();
-    }
-    li.remove();
+    },
   });
   input?.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey) {
@@ -318,7 +287,7 @@ export function mountConversation(root, socket) {
         case "message.sent":
           if (outbox.has(frame.message.client_id)) {
             outbox.delete(frame.message.client_id);
-            pendingItem(frame.message.client_id)?.remove();
+            findPending(pendingList, frame.message.client_id)?.remove();
           }
           if (add(frame.message)) {
             refreshSeen();

@@ -38,6 +38,33 @@ def _locked(study: Study) -> Study:
     return Study.objects.select_for_update().get(pk=study.pk)
 
 
+def _owned_by(study: Study, by) -> Study:
+    """Return the study locked; raise NotAllowed unless `by` owns it."""
+    study = _locked(study)
+    if study.owner_id != by.pk:
+        raise NotAllowed()
+    return study
+
+
+def _pending_for_owner(join_request: JoinRequest, by) -> tuple[Study, JoinRequest]:
+    """Return the request's study and the request, both locked, for its owner to decide on.
+
+    Raise NotAllowed unless `by` owns the study, RequestNotPending once it is decided.
+    """
+    study = _owned_by(join_request.study, by)
+    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if join_request.status != JoinRequest.Status.PENDING:
+        raise RequestNotPending()
+    return study, join_request
+
+
+def _decide(join_request: JoinRequest, status: JoinRequest.Status, note: str) -> None:
+    join_request.status = status
+    join_request.decision_note = note
+    join_request.decided_at = timezone.now()
+    join_request.save(update_fields=["status", "decision_note", "decided_at"])
+
+
 @transaction.atomic
 def study_create(
     *,
@@ -99,20 +126,13 @@ def join_request_create(*, study: Study, user, message: str = "") -> JoinRequest
 
 @transaction.atomic
 def join_request_accept(*, join_request: JoinRequest, by, note: str = "") -> Membership:
-    # Lock the study first: two accepts for the last seat queue here, and the second sees it full.
-    study = _locked(join_request.study)
-    if study.owner_id != by.pk:
-        raise NotAllowed()
-    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
-    if join_request.status != JoinRequest.Status.PENDING:
-        raise RequestNotPending()
+    # The study is locked first: two accepts for the last seat queue there, and the second
+    # sees it full.
+    study, join_request = _pending_for_owner(join_request, by)
     if study.memberships.count() >= study.capacity:
         raise StudyFull()
     membership = Membership.objects.create(study=study, user_id=join_request.user_id)
-    join_request.status = JoinRequest.Status.ACCEPTED
-    join_request.decision_note = note
-    join_request.decided_at = timezone.now()
-    join_request.save(update_fields=["status", "decision_note", "decided_at"])
+    _decide(join_request, JoinRequest.Status.ACCEPTED, note)
     notify(
         users=[join_request.user],
         kind=Kind.REQUEST_ACCEPTED,
@@ -128,8 +148,8 @@ def join_request_accept(*, join_request: JoinRequest, by, note: str = "") -> Mem
 @transaction.atomic
 def member_remove(*, study: Study, user, by) -> None:
     """The owner removes a member, whose open sockets of this study close at once."""
-    study = _locked(study)
-    if study.owner_id != by.pk or user.pk == study.owner_id:
+    study = _owned_by(study, by)
+    if user.pk == study.owner_id:
         raise NotAllowed()
     deleted, _rows = Membership.objects.filter(study=study, user=user).delete()
     if not deleted:
@@ -176,16 +196,8 @@ def member_leave(*, study: Study, user) -> None:
 
 @transaction.atomic
 def join_request_reject(*, join_request: JoinRequest, by, note: str = "") -> JoinRequest:
-    study = _locked(join_request.study)
-    if study.owner_id != by.pk:
-        raise NotAllowed()
-    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
-    if join_request.status != JoinRequest.Status.PENDING:
-        raise RequestNotPending()
-    join_request.status = JoinRequest.Status.REJECTED
-    join_request.decision_note = note
-    join_request.decided_at = timezone.now()
-    join_request.save(update_fields=["status", "decision_note", "decided_at"])
+    study, join_request = _pending_for_owner(join_request, by)
+    _decide(join_request, JoinRequest.Status.REJECTED, note)
     notify(
         users=[join_request.user],
         kind=Kind.REQUEST_REJECTED,
@@ -231,9 +243,7 @@ TRANSITIONS = {
 
 @transaction.atomic
 def study_status_change(*, study: Study, to: Study.Status, by) -> Study:
-    study = _locked(study)
-    if study.owner_id != by.pk:
-        raise NotAllowed()
+    study = _owned_by(study, by)
     to = Study.Status(to)
     if to not in TRANSITIONS[Study.Status(study.status)]:
         raise BadTransition()
@@ -260,8 +270,8 @@ def study_status_change(*, study: Study, to: Study.Status, by) -> Study:
 
 @transaction.atomic
 def ownership_transfer(*, study: Study, to, by) -> Study:
-    study = _locked(study)
-    if study.owner_id != by.pk or to.pk == by.pk:
+    study = _owned_by(study, by)
+    if to.pk == by.pk:
         raise NotAllowed()
     if not study.memberships.filter(user=to).exists():
         raise NotAllowed(_("Ownership goes to a member of the study."))
@@ -290,9 +300,7 @@ def ownership_transfer(*, study: Study, to, by) -> Study:
 @transaction.atomic
 def study_delete(*, study: Study, by) -> None:
     """The owner deletes the study; its open sockets close once the deletion commits."""
-    study = _locked(study)
-    if study.owner_id != by.pk:
-        raise NotAllowed()
+    study = _owned_by(study, by)
     study_id = study.pk
     members = [m.user for m in study.memberships.select_related("user").exclude(user=by)]
     title = study.title

@@ -83,6 +83,7 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379
 BENCH_ARGS ?=
 
 bench: install-dev
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) SECRET_KEY=bench-only \
 		SECURE_COOKIES=0 $(PY) bench/chat_room.py $(BENCH_ARGS)
 
@@ -91,6 +92,7 @@ bench: install-dev
 BENCH_PAGES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cohort_bench_pages
 
 bench-pages: install-dev
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 	DATABASE_URL=$(BENCH_PAGES_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) SECRET_KEY=bench-only \
 		SECURE_COOKIES=0 $(PY) bench/pages.py $(BENCH_ARGS)
 

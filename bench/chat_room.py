@@ -135,20 +135,17 @@ class Server:
 
 def ensure_database(url: str) -> None:
     """Create the benchmark's database when it does not exist yet."""
-    import psycopg2
-    from psycopg2 import sql
+    import psycopg
+    from psycopg import sql
 
     try:
-        psycopg2.connect(url).close()
-    except psycopg2.OperationalError as error:
+        psycopg.connect(url).close()
+    except psycopg.OperationalError as error:
         if "does not exist" not in str(error):
             raise
         name = url.rsplit("/", 1)[1].split("?")[0]
-        admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
-        admin.autocommit = True
-        with admin.cursor() as cursor:
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        admin.close()
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def setup_django() -> None:

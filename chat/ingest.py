@@ -27,10 +27,11 @@ from chat import services
 BATCH_MAX = 200
 
 _thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chat-ingest")
-# The thread's connection is checked (CONN_HEALTH_CHECKS, CONN_MAX_AGE) at most this often
-# while batches keep coming: a check per batch is one more round trip per batch. A batch that
-# fails checks it at once, so a dropped connection costs one failed batch (its posts are
-# answered `unavailable` and resent by the clients), then the next batch reconnects.
+# The thread keeps its connection between batches and hands it back to the process's pool
+# (which checks it before handing it out again) at most this often while batches keep coming:
+# a check per batch is one more round trip per batch. A batch that fails hands it back at
+# once, so a dropped connection costs one failed batch (its posts are answered `unavailable`
+# and resent by the clients), then the next batch gets a sound connection.
 CHECK_EVERY_S = 1.0
 _checked_at = -CHECK_EVERY_S
 

@@ -29,6 +29,8 @@ from enum import Enum
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
+from django.utils.module_loading import import_string
 from redis.commands.core import Script
 
 logger = logging.getLogger(__name__)
@@ -36,7 +38,6 @@ logger = logging.getLogger(__name__)
 MAX_BUCKETS = 60
 UNREACHABLE_RETRY_AFTER_S = 5.0
 CACHE_ERRORS = (redis.ConnectionError, redis.TimeoutError)
-REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 
 # KEYS[1]: the current bucket; KEYS[2..]: the window's earlier buckets, oldest first.
 # ARGV[1]: the limit; ARGV[2]: the current bucket's time to live in seconds.
@@ -71,7 +72,7 @@ def _redis_script() -> Script | None:
     per location (tests may point the cache elsewhere).
     """
     config = settings.CACHES["default"]
-    if config["BACKEND"] != REDIS_CACHE:
+    if not issubclass(import_string(config["BACKEND"]), RedisCache):
         return None
     location = config["LOCATION"]
     with _scripts_lock:

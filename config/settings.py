@@ -147,10 +147,17 @@ TEMPLATES = [
 ASGI_APPLICATION = "config.asgi.application"
 
 if SERVED:
-    # Connections are kept 60 s, and checked before reuse: after a PostgreSQL restart or a
-    # terminated backend, the next request or socket call reconnects instead of failing.
-    DATABASES = {
-        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+    # Connections come from one pool per process (Django's psycopg pool). Under ASGI each
+    # request runs on a thread of its own, so a connection kept per thread (CONN_MAX_AGE) was a
+    # new connection per page, about half of a page's server time (bench/README.md, pages).
+    # A pooled connection is checked before it is handed out: after a PostgreSQL restart or a
+    # terminated backend, the next request or socket call gets a fresh one instead of failing.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env_int("DATABASE_POOL_MAX", 20),
+        # A request that finds every connection busy this long gets an error, not a hang.
+        "timeout": 10,
     }
     # PostgreSQL's default random_page_cost (4) models spinning disks: with it the planner
     # scans all 10,000 studies rather than take the search's GIN bitmap, ten times faster on
@@ -167,7 +174,7 @@ if SERVED:
     REDIS_TIMEOUT_S = 2
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.RedisCache",
             "LOCATION": redis_url_for_db(REDIS_URL, REDIS_CACHE_DB),
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "cohort"),
             "TIMEOUT": 300,

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import dj_database_url
-import psycopg2
+import psycopg
 import redis
 
 PREFIX = "make test:"
@@ -101,7 +101,7 @@ def postgres_reachable(url: str) -> bool:
     database = dj_database_url.parse(url)
     try:
         # The server's maintenance database: the suite creates its own test database.
-        psycopg2.connect(
+        psycopg.connect(
             dbname="postgres",
             user=database["USER"],
             password=database["PASSWORD"],
@@ -109,7 +109,7 @@ def postgres_reachable(url: str) -> bool:
             port=database["PORT"] or 5432,
             connect_timeout=3,
         ).close()
-    except psycopg2.Error:
+    except psycopg.Error:
         return False
     return True
 

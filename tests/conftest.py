@@ -32,7 +32,11 @@ def pytest_configure(config):
             "The suite runs on PostgreSQL and Redis: run it with `make test` "
             "(or set DATABASE_URL and REDIS_URL)."
         )
-    # Connections left open by database_sync_to_async threads would block dropping the test DB.
+    # The served processes the tests start pool their connections (config/settings.py); this
+    # process does not: threads of the tests themselves (concurrency tests, asyncio.to_thread)
+    # end without handing their connection back, which would drain a pool, and connections
+    # left open by database_sync_to_async threads would block dropping the test DB.
+    settings.DATABASES["default"]["OPTIONS"].pop("pool", None)
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
     number = _worker_number()
     if number > 6:

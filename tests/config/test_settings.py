@@ -60,7 +60,7 @@ def test_served_mode_uses_postgresql_and_redis_with_secure_cookies():
     assert result.stdout.strip() == (
         '{"db": "django.db.backends.postgresql", '
         '"layer": "channels_redis.pubsub.RedisPubSubChannelLayer", '
-        '"cache": "django.core.cache.backends.redis.RedisCache", "debug": false, "secure": true}'
+        '"cache": "config.cache.RedisCache", "debug": false, "secure": true}'
     )
 
 
@@ -123,6 +123,41 @@ def test_redis_clients_retry_connection_errors_with_backoff():
 
 def test_database_connections_are_health_checked_before_reuse():
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
+
+
+def test_served_mode_pools_database_connections_per_process():
+    code = (
+        "import django, json; django.setup(); from django.db import connection; "
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(json.dumps({'pool': d['OPTIONS']['pool'], 'age': d['CONN_MAX_AGE'], "
+        "'checked': connection.pool._check is not None}))"
+    )
+    served = {
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cohort",
+        "REDIS_URL": "redis://127.0.0.1:6379",
+        "SECRET_KEY": "x" * 50,
+    }
+    result = run_settings({**served, "DATABASE_POOL_MAX": "7"}, code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        '{"pool": {"min_size": 2, "max_size": 7, "timeout": 10}, "age": 0, "checked": true}'
+    )
+    result = run_settings({**served, "DATABASE_POOL_MAX": "many"}, code)
+    assert result.returncode != 0
+    assert "DATABASE_POOL_MAX must be an integer" in result.stderr
+
+
+def test_a_cache_object_per_request_shares_the_process_connection_pool():
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    one = caches.create_connection("default")
+    two = caches.create_connection("default")
+    assert one is not two
+    one.set("shared-pool-probe", 1)
+    assert two.get("shared-pool-probe") == 1
+    assert one._cache._get_connection_pool(True) is two._cache._get_connection_pool(False)
+    assert isinstance(one, RedisCache)
 
 
 def test_channel_redis_urls_shard_the_layer_over_several_redis_and_leave_the_cache_alone():

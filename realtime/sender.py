@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -103,9 +104,59 @@ def send_many(sends: list[tuple[str, dict]]) -> None:
 
 
 async def deliver_many(sends: list[tuple[str, dict]]) -> None:
-    """Deliver the sends in the order given (the pub/sub layer publishes one at a time anyway)."""
+    """Deliver the sends in the order given.
+
+    On the Redis pub/sub layer, each Redis server gets all of its publishes in one pipeline
+    (one round trip, where a notification to 100 users took 100 in a row); elsewhere (the
+    embedded in-memory layer) one group_send after another.
+    """
+    layer = get_channel_layer()
+    if isinstance(layer, RedisPubSubChannelLayer) and len(sends) > 1:
+        for shard, publishes in _publishes_by_shard(layer, sends):
+            await _publish_all(shard, publishes)
+        return
     for group, event in sends:
         await deliver(group, event)
+
+
+def _publishes_by_shard(layer: RedisPubSubChannelLayer, sends: list[tuple[str, dict]]):
+    """Return [(shard, [(group, channel, message), ...]), ...], each shard's in the given order.
+
+    The group's channel name, the shard it hashes to and the message encoding are the
+    layer's own, as its group_send computes them.
+    """
+    loop_layer = layer._get_layer()
+    by_shard = {}
+    for group, event in sends:
+        channel = loop_layer._get_group_channel_name(group)
+        shard = loop_layer._get_shard(channel)
+        by_shard.setdefault(shard, []).append((group, channel, layer.serialize(event)))
+    return by_shard.items()
+
+
+async def _publish_all(shard, publishes: list[tuple[str, str, bytes]]) -> None:
+    """Publish on one shard in one pipeline, retried like `deliver`; log a final failure."""
+    for retry_delay in (*RETRY_DELAYS_S, None):
+        try:
+            async with shard._lock:
+                shard._ensure_redis()
+                pipeline = shard._redis.pipeline(transaction=False)
+                for _, channel, message in publishes:
+                    pipeline.publish(channel, message)
+                await pipeline.execute()
+            return
+        except CONNECTION_ERRORS:
+            if retry_delay is None:
+                logger.exception(
+                    "Events to %d groups not sent after %d attempts",
+                    len({group for group, _, _ in publishes}),
+                    len(RETRY_DELAYS_S) + 1,
+                )
+                return
+            await asyncio.sleep(retry_delay)
+        except Exception:
+            logger.exception("Events to %d groups not sent", len(publishes))
+            return
 
 
 async def deliver(group: str, event: dict) -> bool:

@@ -228,3 +228,67 @@ async def test_websocket_scopes_carry_the_servers_own_send():
     await served({"type": "websocket"}, None, server_send)
     await served({"type": "http"}, None, server_send)
     assert seen == {"websocket": server_send, "http": None}
+
+
+async def test_many_sends_reach_every_group_once_in_order_in_one_round_trip(monkeypatch):
+    groups = [f"pipelined-{n}" for n in range(40)]
+    channels = [await listen(group) for group in groups]
+    round_trips = []
+    pipeline_class = type(get_channel_layer()._get_layer()._shards[0]._redis.pipeline())
+    execute = pipeline_class.execute
+
+    async def counted(self, *args, **kwargs):
+        round_trips.append(len(self.command_stack))
+        return await execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline_class, "execute", counted)
+
+    await sender.deliver_many(
+        [(group, {"type": "probe.event", "n": n}) for n in range(2) for group in groups]
+    )
+
+    assert round_trips == [80]
+    for channel in channels:
+        assert [(await receive(channel))["n"] for _ in range(2)] == [0, 1]
+    for channel in channels:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(get_channel_layer().receive(channel), 0.2)
+
+
+async def test_a_pipeline_that_loses_its_connection_is_sent_again(monkeypatch, sender_log):
+    monkeypatch.setattr(sender, "RETRY_DELAYS_S", (0, 0, 0))
+    channels = [await listen(group) for group in ("again-1", "again-2")]
+    pipeline_class = type(get_channel_layer()._get_layer()._shards[0]._redis.pipeline())
+    execute = pipeline_class.execute
+    failures = [redis.ConnectionError("reset")]
+
+    async def flaky(self, *args, **kwargs):
+        if failures:
+            raise failures.pop()
+        return await execute(self, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline_class, "execute", flaky)
+
+    await sender.deliver_many([("again-1", {"type": "a"}), ("again-2", {"type": "b"})])
+
+    assert [(await receive(channel))["type"] for channel in channels] == ["a", "b"]
+    assert sender_log == []
+
+
+async def test_a_pipeline_that_keeps_failing_is_logged(monkeypatch, sender_log):
+    monkeypatch.setattr(sender, "RETRY_DELAYS_S", (0, 0, 0))
+    await listen("never")
+    pipeline_class = type(get_channel_layer()._get_layer()._shards[0]._redis.pipeline())
+    attempts = []
+
+    async def down(self, *args, **kwargs):
+        attempts.append(1)
+        raise redis.ConnectionError("refused")
+
+    monkeypatch.setattr(pipeline_class, "execute", down)
+
+    await sender.deliver_many([("never", {"type": "a"}), ("never", {"type": "b"})])
+
+    assert len(attempts) == 4
+    (failed,) = sender_log
+    assert failed.levelno == logging.ERROR and "not sent after 4 attempts" in failed.getMessage()

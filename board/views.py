@@ -24,6 +24,7 @@ from board.uploads import (
 )
 from markup.markdown import render_markdown
 from markup.text import search_excerpt
+from search.paging import search_page
 from studies.access import members_only
 from studies.models import Study
 from studies.selectors import Access
@@ -461,9 +462,11 @@ def post_search(request, study_id: int, *, access: Access):
     study = _study(study_id)
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = Paginator(
-        selectors.post_search(study_id=study_id, query=query), SEARCH_RESULTS_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    page = search_page(
+        selectors.post_search(study_id=study_id, query=query),
+        request.GET.get("page"),
+        SEARCH_RESULTS_PER_PAGE,
+    )
     for post in page.object_list:
         post.excerpt = search_excerpt(post.body, query, length=SEARCH_EXCERPT_CHARS)
     if _wants_json(request):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from config.redirects import redirect_to_next
 from markup.markdown import render_markdown
+from search.paging import search_page
 from studies import services
 from studies.access import members_only
 from studies.calendar import calendar_token, calendar_token_valid, study_calendar
@@ -67,13 +68,17 @@ def _run(request, action, success: str) -> bool:
 def explore(request):
     form = ExploreForm(request.GET)
     filters = form.filters()
+    number = request.GET.get("page")
     studies = explore_studies(**filters, user=request.user)
-    page = Paginator(studies, PAGE_SIZE).get_page(request.GET.get("page"))
+    if filters["query"]:
+        page = search_page(studies, number, PAGE_SIZE)
+    else:
+        page = Paginator(studies, PAGE_SIZE).get_page(number)
     suggestion = ""
     if filters["query"] and not page.object_list:
         # Nothing found by words: try title and tag substrings, then suggest a spelling.
         studies = explore_studies(**filters, substrings=True, user=request.user)
-        page = Paginator(studies, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = search_page(studies, number, PAGE_SIZE, by_index=False)
     if filters["query"] and not page.object_list:
         suggestion = spelling_suggestion(filters["query"])
     if suggestion:

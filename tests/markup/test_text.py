@@ -1,5 +1,6 @@
 """Markdown as plain text: card summaries and search excerpts with the match highlighted."""
 
+from markup import text as text_module
 from markup.text import markdown_to_text, search_excerpt
 
 
@@ -46,3 +47,18 @@ def test_korean_text_is_matched_inside_words():
 def test_no_match_starts_at_the_beginning():
     excerpt = search_excerpt("Just some *text*", "absent")
     assert (excerpt.text, excerpt.highlights) == ("Just some text", [])
+
+
+def test_a_text_is_converted_once_and_each_text_on_its_own(monkeypatch):
+    converted = []
+    render = text_module.render_markdown
+    monkeypatch.setattr(
+        text_module, "render_markdown", lambda text: converted.append(text) or render(text)
+    )
+    markdown_to_text.cache_clear()
+
+    assert markdown_to_text("**one**") == "one"
+    assert markdown_to_text("**one**") == "one"
+    assert markdown_to_text("*two*") == "two"
+    assert converted == ["**one**", "*two*"]
+    markdown_to_text.cache_clear()

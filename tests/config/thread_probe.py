@@ -1,0 +1,25 @@
+"""A middleware and a view that record the thread they run on (tests/config/test_http.py)."""
+
+import threading
+
+from django.http import HttpResponse
+from django.urls import path
+
+seen: list[tuple[str, int]] = []
+
+
+class RecordThread:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        seen.append(("middleware", threading.get_ident()))
+        return self.get_response(request)
+
+
+def view(request):
+    seen.append(("view", threading.get_ident()))
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("probe/", view)]

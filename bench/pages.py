@@ -2,10 +2,11 @@
 
 Seeds its own database (DATABASE_URL; `make bench-pages` uses cohort_bench_pages) with 10,000
 studies (Korean and English titles, descriptions and tags, 2 to 20 members each) and 20,000
-board posts, once; later runs reuse it (`--reseed` starts over). Then it starts daphne on that
-database, logs in as a member of the busiest study and measures, over keep-alive HTTP, the
-median and p95 of each page; the SQL queries of each page are counted in-process on the same
-URLs. Prints a table and writes bench/results/pages.json.
+board posts, once; later runs reuse it (`--reseed` starts over). Then it serves Cohort on that
+database as the README does (uvicorn, `python -m config.serve`), logs in as a member of the
+busiest study and measures, over keep-alive HTTP, the median and p95 of each page; the SQL
+queries of each page are counted in-process on the same URLs. Prints a table and writes
+bench/results/pages.json.
 
     python bench/pages.py                # --requests 100 per page
     python bench/pages.py --reseed
@@ -101,7 +102,7 @@ def study_text(rng: random.Random, korean: bool) -> tuple[str, str]:
 
 def setup_django() -> None:
     ensure_database(os.environ["DATABASE_URL"])
-    # The same settings as the daphne it starts, so that both share sessions and hosts.
+    # The same settings as the server it starts, so that both share sessions and hosts.
     os.environ.update(server_environment())
     import django
 
@@ -367,7 +368,8 @@ def main() -> None:
         "load_average_after": [round(x, 2) for x in load_after],
         "timing": (
             "median_ms/p95_ms: client-side wall time per request over keep-alive HTTP to one "
-            "daphne; django_cpu_median_ms/sql_median_ms: the same URL served in-process"
+            "uvicorn process, as the README serves Cohort; django_cpu_median_ms/sql_median_ms: "
+            "the same URL served in-process"
         ),
         "pages": rows,
     }

@@ -4,9 +4,9 @@ Seeds its own database (DATABASE_URL; `make bench-pages` uses cohort_bench_pages
 studies (Korean and English titles, descriptions and tags, 2 to 20 members each) and 20,000
 board posts, once; later runs reuse it (`--reseed` starts over). Then it serves Cohort on that
 database as the README does (uvicorn, `python -m config.serve`), logs in as a member of the
-busiest study and measures, over keep-alive HTTP, the median and p95 of each page; the SQL
-queries of each page are counted in-process on the same URLs. Prints a table and writes
-bench/results/pages.json.
+busiest study and measures, over keep-alive HTTP, the median and p95 of each page (requested
+in rounds, one request of each page per round); the SQL queries of each page are counted
+in-process on the same URLs. Prints a table and writes bench/results/pages.json.
 
     python bench/pages.py                # --requests 100 per page
     python bench/pages.py --reseed
@@ -289,20 +289,26 @@ def session_cookie(reader) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
-def time_page(port: int, url: str, cookie: str, requests: int) -> list[float]:
+def time_pages(port: int, urls: list[str], cookie: str, requests: int) -> list[list[float]]:
+    """Time every URL `requests` times over one keep-alive connection, in rounds.
+
+    Each round requests every URL once, so that a machine that slows down or speeds up during
+    the run (a shared VM does) weighs on every page alike.
+    """
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     headers = {"Cookie": cookie, "Host": "127.0.0.1"}
-    timings = []
+    timings = [[] for _ in urls]
     for n in range(WARMUP + requests):
-        start = time.perf_counter()
-        connection.request("GET", url, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        elapsed = (time.perf_counter() - start) * 1000
-        if response.status != 200:
-            raise RuntimeError(f"{url} answered {response.status}")
-        if n >= WARMUP:
-            timings.append(elapsed)
+        for url, page_timings in zip(urls, timings, strict=True):
+            start = time.perf_counter()
+            connection.request("GET", url, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - start) * 1000
+            if response.status != 200:
+                raise RuntimeError(f"{url} answered {response.status}")
+            if n >= WARMUP:
+                page_timings.append(elapsed)
     connection.close()
     return timings
 
@@ -335,8 +341,8 @@ def main() -> None:
     server = Server()
     rows = []
     try:
-        for kind, url in urls:
-            timings = time_page(server.port, url, cookie, args.requests)
+        timings_of = time_pages(server.port, [url for _, url in urls], cookie, args.requests)
+        for (kind, url), timings in zip(urls, timings_of, strict=True):
             rows.append(
                 {
                     "url_kind": kind,

@@ -179,7 +179,7 @@ def _ingest_backend_pid() -> int:
     from django.db import connections
 
     return ingest._thread.submit(
-        lambda: connections["default"].connection.get_backend_pid()
+        lambda: connections["default"].connection.info.backend_pid
     ).result()
 
 

@@ -233,7 +233,7 @@ class CohortConsumer(AccountSocket):
         await send({"type": "websocket.send", "text": text})
 
     async def send_json(self, content: dict) -> None:
-        await self.send(text_data=json.dumps(content, cls=DjangoJSONEncoder))
+        await self.write_text(json.dumps(content, cls=DjangoJSONEncoder))
 
     async def send_error(self, code: str, detail: str, ref=None, **fields) -> None:
         """Send an error frame, echoing the client's `ref` when it is a short string."""

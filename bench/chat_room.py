@@ -60,6 +60,22 @@ def load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+PROBE_LOOPS = 3_000_000
+
+
+def cpu_probe_ms() -> float:
+    """CPU time of a fixed piece of pure-Python work, in ms.
+
+    On this shared VM the same work takes up to a third longer at some moments than at others
+    while the load average stays low. A cell's numbers should be read alongside this probe.
+    """
+    started = time.process_time()
+    total = 0
+    for i in range(PROBE_LOOPS):
+        total += i * i % 7
+    return round((time.process_time() - started) * 1000, 1)
+
+
 # The processes serve one site, as behind a deployment's load balancer: the pages that open
 # the sockets come from this origin, whichever process a socket reaches (config/origin.py
 # would refuse another process's own host:port as a foreign origin).
@@ -271,7 +287,7 @@ def run_cell(servers, room, clients: int, offered: int, cookie_file: str, label:
         ]
         for server in servers:
             command += ["--watch-pid", str(server.pid)]
-        load_before = load()
+        load_before, probe_before = load(), cpu_probe_ms()
         profile = f"{PROFILE_DIR}/{label.replace(' ', '_')}.txt"
         sampling = PROFILE_DIR and profiler(servers[0], profile)
         subprocess.run(command, check=True, cwd=ROOT)
@@ -313,6 +329,7 @@ def run_cell(servers, room, clients: int, offered: int, cookie_file: str, label:
         "client_cpu_pct": result["client_cpu_pct"],
         "errors": result["errors"],
         "load": {"before": load_before, "after": load()},
+        "cpu_probe_ms": {"before": probe_before, "after": cpu_probe_ms()},
     }
 
 
@@ -415,11 +432,14 @@ async def notify_rounds(server, cookies: list[str], notify_all) -> list[float]:
 def notify_fanout(server) -> dict:
     from django.db import close_old_connections
 
-    from notifications.models import Kind
+    from notifications.models import Kind, Notification
     from notifications.services import notify
 
     users = [bench_user(i) for i in range(NOTIFY_USERS)]
     cookies = [cookie_for(user) for user in users]
+    # Every run starts from the same state: the earlier runs' notifications would otherwise
+    # pile up unread, and notify() counts each recipient's unread ones.
+    Notification.objects.filter(recipient__in=users).delete()
 
     def notify_all():
         close_old_connections()
@@ -477,6 +497,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "flood_limit": FLOOD_LIMIT,
         "load_at_start": load(),
+        "cpu_probe_ms_at_start": cpu_probe_ms(),
         "cells": [],
     }
     sources = [ROOT] if args.compare_with is None else [args.compare_with.resolve(), ROOT]
@@ -513,6 +534,7 @@ def main() -> None:
                         for server in servers:
                             server.stop()
     document["load_at_end"] = load()
+    document["cpu_probe_ms_at_end"] = cpu_probe_ms()
     path = save(document, args.name)
     out(json.dumps(document.get("figures", {}), indent=2))
     out(f"Written to {path.relative_to(ROOT)}")

@@ -31,7 +31,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-from chat_room import Server, ensure_database, out, server_environment  # noqa: E402
+from chat_room import (  # noqa: E402
+    Server,
+    cpu_probe_ms,
+    ensure_database,
+    out,
+    server_environment,
+)
 
 STUDIES = 10_000
 POSTS = 20_000
@@ -337,7 +343,7 @@ def main() -> None:
     studies, posts = Study.objects.count(), Post.objects.count()
     reader, urls = pages()
     cookie = session_cookie(reader)
-    load_before = os.getloadavg()
+    load_before, probe_before = os.getloadavg(), cpu_probe_ms()
     server = Server()
     rows = []
     try:
@@ -357,7 +363,7 @@ def main() -> None:
             )
     finally:
         server.stop()
-    load_after = os.getloadavg()
+    load_after, probe_after = os.getloadavg(), cpu_probe_ms()
     out(f"{'page':<26} {'queries':>7} {'median ms':>10} {'p95 ms':>8} {'cpu ms':>7} {'sql ms':>7}")
     for row in rows:
         out(
@@ -366,12 +372,14 @@ def main() -> None:
             f"{row['sql_median_ms']:>7.2f}"
         )
     out(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
+    out(f"CPU probe (chat_room.cpu_probe_ms) before {probe_before} ms, after {probe_after} ms")
     result = {
         "benchmark": "pages",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, shared",
         "load_average_before": [round(x, 2) for x in load_before],
         "load_average_after": [round(x, 2) for x in load_after],
+        "cpu_probe_ms": {"before": probe_before, "after": probe_after},
         "timing": (
             "median_ms/p95_ms: client-side wall time per request over keep-alive HTTP to one "
             "uvicorn process, as the README serves Cohort; django_cpu_median_ms/sql_median_ms: "

@@ -152,7 +152,13 @@ if SERVED:
     # new connection per page, about half of a page's server time (bench/README.md, pages).
     # A pooled connection is checked before it is handed out: after a PostgreSQL restart or a
     # terminated backend, the next request or socket call gets a fresh one instead of failing.
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
+    # The engine is Django's PostgreSQL backend, failing at once while the server is down
+    # instead of waiting out the pool's timeout (config/postgresql/base.py).
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, engine="config.postgresql", conn_health_checks=True
+        )
+    }
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": 2,
         "max_size": env_int("DATABASE_POOL_MAX", 20),

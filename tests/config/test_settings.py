@@ -58,7 +58,7 @@ def test_served_mode_uses_postgresql_and_redis_with_secure_cookies():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        '{"db": "django.db.backends.postgresql", '
+        '{"db": "config.postgresql", '
         '"layer": "channels_redis.pubsub.RedisPubSubChannelLayer", '
         '"cache": "config.cache.RedisCache", "debug": false, "secure": true}'
     )

@@ -2,11 +2,14 @@
 
 psycopg's pool makes a caller wait up to its timeout for a connection. While PostgreSQL is
 down none ever comes, so every page, and every socket's call on Channels' one database
-thread, would wait the whole timeout (10 s) before failing. Here a caller that gets no
-sound connection from the pool within FIRST_WAIT_S tries to reach the server itself: if the
-server does not answer, the caller gets that error at once, as it would without a pool; if
-it does answer, the caller waits for the pool as before (every connection is busy).
+thread, would wait the whole timeout (10 s) before failing. Here the pool is asked with a
+short wait (FIRST_WAIT_S). A caller that gets no sound connection in that time tries to reach
+the server itself, once. If the server does not answer, the caller gets that error at once,
+as it would without a pool. If it does answer, every connection is busy, and the caller
+keeps asking the pool until the configured timeout has passed.
 """
+
+import time
 
 from django.db.backends.postgresql import base
 from psycopg_pool import PoolTimeout
@@ -16,16 +19,27 @@ PROBE_TIMEOUT_S = 2
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    @property
+    def pool(self):
+        pool = super().pool
+        if pool is not None and not hasattr(pool, "busy_wait_s"):
+            # The configured timeout is how long a caller waits while every connection is busy.
+            pool.busy_wait_s, pool.timeout = pool.timeout, FIRST_WAIT_S
+        return pool
+
     def get_new_connection(self, conn_params):
         pool = self.pool
-        if pool is not None:
-            pool.open()
+        if pool is None:
+            return super().get_new_connection(conn_params)
+        deadline = time.monotonic() + pool.busy_wait_s
+        probed = False
+        while True:
             try:
-                sound = pool.getconn(timeout=FIRST_WAIT_S)
+                return super().get_new_connection(conn_params)
             except PoolTimeout:
-                probe = self.Database.connect(**{"connect_timeout": PROBE_TIMEOUT_S, **conn_params})
-                probe.close()
-            else:
-                # Back to the pool, for Django's own hand-out below.
-                pool.putconn(sound)
-        return super().get_new_connection(conn_params)
+                if not probed:
+                    probe = {"connect_timeout": PROBE_TIMEOUT_S, **conn_params}
+                    self.Database.connect(**probe).close()
+                    probed = True
+                if time.monotonic() >= deadline:
+                    raise

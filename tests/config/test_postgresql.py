@@ -51,3 +51,33 @@ def test_a_server_that_answers_hands_out_pooled_connections():
         assert wrapper.pool.get_stats()["pool_available"] >= 1
     finally:
         wrapper.close_pool()
+
+
+def test_while_every_connection_is_busy_a_caller_waits_for_one_instead_of_failing():
+    import threading
+
+    holder = pooled_wrapper()
+    holder.settings_dict["OPTIONS"] = {"pool": {"min_size": 0, "max_size": 1, "timeout": 600}}
+    pool = holder.pool
+    pool.open()
+    busy = pool.getconn(timeout=30)
+    events = []
+
+    def release():
+        events.append("released")
+        pool.putconn(busy)
+
+    waiter = load_backend("config.postgresql").DatabaseWrapper(
+        holder.settings_dict, alias=holder.alias
+    )
+    released = threading.Timer(0.5, release)
+    try:
+        released.start()
+        waiter.ensure_connection()
+        events.append("connected")
+        released.join()
+        assert events == ["released", "connected"]
+    finally:
+        released.cancel()
+        waiter.close()
+        holder.close_pool()

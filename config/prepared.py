@@ -27,6 +27,9 @@ class PreparedQuery:
         compiled = self.compiled.get(using)
         if compiled is None:
             with self.lock:
+                compiled = self.compiled.get(using)
+                if compiled is not None:
+                    return compiled
                 queryset = self.build(MARKER)
                 sql, params = queryset.query.get_compiler(using).as_sql()
                 places = [n for n, param in enumerate(params) if param == MARKER]

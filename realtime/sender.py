@@ -19,7 +19,7 @@ import collections
 import contextvars
 import logging
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -136,27 +136,16 @@ def _publishes_by_shard(layer: RedisPubSubChannelLayer, sends: list[tuple[str, d
 
 async def _publish_all(shard, publishes: list[tuple[str, str, bytes]]) -> None:
     """Publish on one shard in one pipeline, retried like `deliver`; log a final failure."""
-    for retry_delay in (*RETRY_DELAYS_S, None):
-        try:
-            async with shard._lock:
-                shard._ensure_redis()
-                pipeline = shard._redis.pipeline(transaction=False)
-                for _, channel, message in publishes:
-                    pipeline.publish(channel, message)
-                await pipeline.execute()
-            return
-        except CONNECTION_ERRORS:
-            if retry_delay is None:
-                logger.exception(
-                    "Events to %d groups not sent after %d attempts",
-                    len({group for group, _, _ in publishes}),
-                    len(RETRY_DELAYS_S) + 1,
-                )
-                return
-            await asyncio.sleep(retry_delay)
-        except Exception:
-            logger.exception("Events to %d groups not sent", len(publishes))
-            return
+
+    async def publish() -> None:
+        async with shard._lock:
+            shard._ensure_redis()
+            pipeline = shard._redis.pipeline(transaction=False)
+            for _, channel, message in publishes:
+                pipeline.publish(channel, message)
+            await pipeline.execute()
+
+    await _retried(publish, f"Events to {len({group for group, _, _ in publishes})} groups")
 
 
 async def deliver(group: str, event: dict) -> bool:
@@ -164,22 +153,28 @@ async def deliver(group: str, event: dict) -> bool:
 
     Return whether the channel layer took the event.
     """
+    return await _retried(
+        lambda: get_channel_layer().group_send(group, event),
+        f"Event {event.get('type')!r} to group {group}",
+    )
+
+
+async def _retried(attempt: Callable[[], Awaitable[None]], what: str) -> bool:
+    """Await `attempt()`, again after each pause of RETRY_DELAYS_S while the connection fails.
+
+    Log a final failure (`what` names what was not sent) and return whether it went out.
+    """
     for retry_delay in (*RETRY_DELAYS_S, None):
         try:
-            await get_channel_layer().group_send(group, event)
+            await attempt()
             return True
         except CONNECTION_ERRORS:
             if retry_delay is None:
-                logger.exception(
-                    "Event %r to group %s not sent after %d attempts",
-                    event.get("type"),
-                    group,
-                    len(RETRY_DELAYS_S) + 1,
-                )
+                logger.exception("%s not sent after %d attempts", what, len(RETRY_DELAYS_S) + 1)
                 return False
             await asyncio.sleep(retry_delay)
         except Exception:
-            logger.exception("Event %r to group %s not sent", event.get("type"), group)
+            logger.exception("%s not sent", what)
             return False
     return False
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from board.models import Attachment, Comment, Post, Task
+from config.prepared import DATE_MARKER, INT_MARKERS, PreparedQuery
 from search.query import SearchDocument, words_of
 from studies.models import Membership, Study
 
@@ -72,16 +73,9 @@ def task_progress(study_id: int) -> Progress:
     return Progress(done=counts["done"], total=counts["total"])
 
 
-def task_overview(study_id: int, *, today: date | None = None) -> tuple[Progress, list[Task]]:
-    """Return the study's task progress and its next open tasks by due date, in one query.
-
-    The study's first tasks, the open ones due from today on ahead of the rest, each carry the
-    counts of all its tasks: with no such task the other rows still bring the counts, and a
-    study without tasks has nothing to count.
-    """
-    today = today or timezone.localdate()
+def _task_overview_rows(study_id, today):
     upcoming = Q(done_at__isnull=True, due_date__gte=today)
-    rows = list(
+    return (
         Task.objects.filter(study_id=study_id)
         .select_related("assignee")
         .annotate(
@@ -96,6 +90,19 @@ def task_overview(study_id: int, *, today: date | None = None) -> tuple[Progress
         .filter(position__lte=UPCOMING_LIMIT)
         .order_by("position")
     )
+
+
+_TASK_OVERVIEW_ROWS = PreparedQuery(_task_overview_rows, markers=(INT_MARKERS[0], DATE_MARKER))
+
+
+def task_overview(study_id: int, *, today: date | None = None) -> tuple[Progress, list[Task]]:
+    """Return the study's task progress and its next open tasks by due date, in one query.
+
+    The study's first tasks, the open ones due from today on ahead of the rest, each carry the
+    counts of all its tasks: with no such task the other rows still bring the counts, and a
+    study without tasks has nothing to count.
+    """
+    rows = _TASK_OVERVIEW_ROWS.objects(study_id, today or timezone.localdate())
     if not rows:
         return Progress(done=0, total=0), []
     progress = Progress(done=rows[0].done, total=rows[0].total)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from chat.models import Message, Presence, Room
 from chat.payloads import message_payload, user_payload
+from config.prepared import INT_MARKERS, TIME_MARKER, PreparedQuery
 from studies.selectors import Access, study_access
 
 HISTORY_PAGE_MAX = 100
@@ -104,16 +105,22 @@ def online_user_ids(*, room_id: int) -> set[int]:
     )
 
 
-def rooms_of_study(study_id: int) -> list[Room]:
-    """Return the study's rooms, open ones first, each with `online` (distinct users online)."""
-    live = Q(presences__expires_at__gt=timezone.now())
-    rooms = (
+def _rooms_of_study(study_id, now):
+    live = Q(presences__expires_at__gt=now)
+    return (
         Room.objects.filter(study_id=study_id)
         .select_related("creator")
         .annotate(online=Count("presences__user", filter=live, distinct=True))
         .order_by(F("closed_at").desc(nulls_first=True), "-created_at", "-id")
     )
-    return list(rooms)
+
+
+_ROOMS_OF_STUDY = PreparedQuery(_rooms_of_study, markers=(INT_MARKERS[0], TIME_MARKER))
+
+
+def rooms_of_study(study_id: int) -> list[Room]:
+    """Return the study's rooms, open ones first, each with `online` (distinct users online)."""
+    return _ROOMS_OF_STUDY.objects(study_id, timezone.now())
 
 
 def open_rooms_of_study(study_id: int) -> list[Room]:

@@ -6,6 +6,7 @@ from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 
 from accounts.models import User
+from config.prepared import INT_MARKERS, TIME_MARKER, PreparedQuery
 from rtc.models import CallParticipant, CallSession
 
 
@@ -23,12 +24,16 @@ def peer_payload(participant: CallParticipant) -> dict:
     }
 
 
+_CALL_PARTICIPANTS = PreparedQuery(
+    lambda study_id, since: CallParticipant.objects.filter(
+        study_id=study_id, seen_at__gte=since
+    ).select_related("user"),
+    markers=(INT_MARKERS[0], TIME_MARKER),
+)
+
+
 def call_participants(*, study_id: int) -> list[CallParticipant]:
-    return list(
-        CallParticipant.objects.filter(
-            study_id=study_id, seen_at__gte=fresh_since()
-        ).select_related("user")
-    )
+    return _CALL_PARTICIPANTS.objects(study_id, fresh_since())
 
 
 def call_peers(*, study_id: int, exclude_peer_id: str | None = None) -> list[dict]:
@@ -67,13 +72,12 @@ class PastCall:
     attendees: list[Attendee]
 
 
-def past_calls(*, study_id: int, limit: int = 5) -> list[PastCall]:
-    """Return the study's last ended calls, each with who attended and for how long in total.
+PAST_CALLS = 5
 
-    One query: the calls joined to their finished stays (a call without any still comes, once).
-    """
-    last = CallSession.objects.filter(study_id=study_id, ended_at__isnull=False)[:limit]
-    rows = (
+
+def _past_call_rows(study_id):
+    last = CallSession.objects.filter(study_id=study_id, ended_at__isnull=False)[:PAST_CALLS]
+    return (
         CallSession.objects.filter(pk__in=last.values("pk"))
         .annotate(
             stay=FilteredRelation("attendances", condition=Q(attendances__left_at__isnull=False))
@@ -90,6 +94,17 @@ def past_calls(*, study_id: int, limit: int = 5) -> list[PastCall]:
             "stay__left_at",
         )
     )
+
+
+_PAST_CALL_ROWS = PreparedQuery(_past_call_rows)
+
+
+def past_calls(*, study_id: int) -> list[PastCall]:
+    """Return the study's last PAST_CALLS ended calls, each with who attended and for how long.
+
+    One query: the calls joined to their finished stays (a call without any still comes, once).
+    """
+    rows = _PAST_CALL_ROWS.rows(study_id)
     calls: dict[int, tuple[datetime, datetime, dict[int, list]]] = {}
     for pk, started_at, ended_at, user_id, username, display_name, joined_at, left_at in rows:
         totals = calls.setdefault(pk, (started_at, ended_at, {}))[2]

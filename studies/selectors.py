@@ -21,6 +21,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.prepared import INT_MARKERS, PreparedQuery
 from search.query import SearchDocument, closest_words, words_of
 from studies.models import Bookmark, JoinRequest, Membership, Review, Study, Tag
 
@@ -42,21 +43,24 @@ class Access(Enum):
         return self is Access.OWNER
 
 
+def _access_row(study_id, user_id):
+    membership = Membership.objects.filter(study_id=OuterRef("pk"), user_id=user_id)
+    return (
+        Study.objects.filter(pk=study_id)
+        .annotate(is_member=Exists(membership))
+        .values_list("owner_id", "is_member")
+    )
+
+
+_ACCESS_ROW = PreparedQuery(_access_row, markers=INT_MARKERS[:2])
+
+
 def study_access(*, study_id: int, user_id: int | None) -> Access:
     """Return what the user is to the study, in one query."""
-    row = (
-        Study.objects.filter(pk=study_id)
-        .annotate(
-            is_member=Exists(
-                Membership.objects.filter(study_id=OuterRef("pk"), user_id=user_id or 0)
-            )
-        )
-        .values_list("owner_id", "is_member")
-        .first()
-    )
-    if row is None:
+    rows = _ACCESS_ROW.rows(study_id, user_id or 0)
+    if not rows:
         return Access.NO_STUDY
-    owner_id, is_member = row
+    owner_id, is_member = rows[0]
     if user_id is not None and owner_id == user_id:
         return Access.OWNER
     return Access.MEMBER if is_member else Access.OUTSIDER
@@ -240,18 +244,6 @@ def _review_count_of(user_ref):
     )
 
 
-def pending_requests_for_owner(study: Study) -> QuerySet[JoinRequest]:
-    """Return the study's pending requests with each applicant's review score."""
-    return (
-        study.join_requests.filter(status=JoinRequest.Status.PENDING)
-        .select_related("user")
-        .annotate(
-            applicant_score=_average_score_of(OuterRef("user")),
-            applicant_reviews=_review_count_of(OuterRef("user")),
-        )
-    )
-
-
 @dataclass
 class StudyPage:
     study: Study
@@ -288,9 +280,12 @@ def study_access_in(context, study: Study) -> Access:
 
 
 def _with_tags(studies: QuerySet[Study]) -> QuerySet[Study]:
-    """Bring each study's tags along: on PostgreSQL as arrays in the study's own row."""
+    """Bring each study's tags along on PostgreSQL, as arrays in the study's own row.
+
+    Elsewhere (the embedded SQLite default) the tags are read when they are shown.
+    """
     if connection.vendor != "postgresql":
-        return studies.prefetch_related("tags")
+        return studies
     tags = Tag.objects.filter(studies=OuterRef("pk")).order_by("name")
     return studies.annotate(
         tag_ids=ArraySubquery(tags.values("pk")), tag_names=ArraySubquery(tags.values("name"))
@@ -303,24 +298,61 @@ def _tags_of(study: Study) -> list[Tag]:
     return [Tag(pk=pk, name=name) for pk, name in zip(study.tag_ids, study.tag_names, strict=True)]
 
 
+def _study_of_page(study_id, user_id):
+    bookmarked = Bookmark.objects.filter(study=OuterRef("pk"), user_id=user_id)
+    return (
+        _with_tags(Study.objects.select_related("owner"))
+        .annotate(is_bookmarked=Exists(bookmarked))
+        .filter(pk=study_id)
+    )
+
+
+def _members_of_page(study_id, user_id):
+    reviewed = Review.objects.filter(
+        study_id=study_id, reviewer_id=user_id, reviewee=OuterRef("user")
+    )
+    return (
+        Membership.objects.filter(study_id=study_id)
+        .select_related("user")
+        .annotate(score=_average_score_of(OuterRef("user")), reviewed_by_me=Exists(reviewed))
+    )
+
+
+def _pending_requests_of_page(study_id):
+    return (
+        JoinRequest.objects.filter(study_id=study_id, status=JoinRequest.Status.PENDING)
+        .select_related("user")
+        .annotate(
+            applicant_score=_average_score_of(OuterRef("user")),
+            applicant_reviews=_review_count_of(OuterRef("user")),
+        )
+    )
+
+
+def _request_of_page(study_id, user_id):
+    return JoinRequest.objects.filter(
+        study_id=study_id, user_id=user_id, status=JoinRequest.Status.PENDING
+    ).order_by("pk")[:1]
+
+
+# The study page's queries, compiled once per process (config/prepared.py). A visitor who is
+# not logged in asks as user 0, whom no row names.
+_STUDY_OF_PAGE = PreparedQuery(_study_of_page, markers=INT_MARKERS[:2])
+_MEMBERS_OF_PAGE = PreparedQuery(_members_of_page, markers=INT_MARKERS[:2])
+_PENDING_REQUESTS_OF_PAGE = PreparedQuery(_pending_requests_of_page)
+_REQUEST_OF_PAGE = PreparedQuery(_request_of_page, markers=INT_MARKERS[:2])
+
+
 def study_page(*, study_id: int, user) -> StudyPage:
     """Return what the study page shows to `user`; raise Study.DoesNotExist for no study."""
     user_id = user.pk if user.is_authenticated else None
-    study = (
-        _with_tags(Study.objects.select_related("owner"))
-        .annotate(
-            is_bookmarked=Exists(Bookmark.objects.filter(study=OuterRef("pk"), user_id=user_id))
-        )
-        .get(pk=study_id)
-    )
-    members = list(
-        study.memberships.select_related("user").annotate(
-            score=_average_score_of(OuterRef("user")),
-            reviewed_by_me=Exists(
-                Review.objects.filter(study=study, reviewer_id=user_id, reviewee=OuterRef("user"))
-            ),
-        )
-    )
+    found = _STUDY_OF_PAGE.objects(study_id, user_id or 0)
+    if not found:
+        raise Study.DoesNotExist(f"No study {study_id}.")
+    study = found[0]
+    members = _MEMBERS_OF_PAGE.objects(study_id, user_id or 0)
+    for member in members:
+        member.study = study
     if user_id == study.owner_id:
         access = Access.OWNER
     elif any(m.user_id == user_id for m in members):
@@ -339,11 +371,11 @@ def study_page(*, study_id: int, user) -> StudyPage:
         return page
     page.is_bookmarked = study.is_bookmarked
     if access is Access.OWNER:
-        page.pending_requests = list(pending_requests_for_owner(study))
+        page.pending_requests = _PENDING_REQUESTS_OF_PAGE.objects(study_id)
+        for join_request in page.pending_requests:
+            join_request.study = study
     if not access.is_member:
-        page.my_request = study.join_requests.filter(
-            user_id=user_id, status=JoinRequest.Status.PENDING
-        ).first()
+        page.my_request = next(iter(_REQUEST_OF_PAGE.objects(study_id, user_id)), None)
     elif page.reviews_open:
         page.reviewable = [m for m in members if m.user_id != user_id and not m.reviewed_by_me]
     return page

@@ -219,8 +219,11 @@ def seed() -> None:
         )
         Room.objects.filter(pk=room.pk).update(last_seq=CHAT_MESSAGES)
     with connection.cursor() as cursor:
-        # The tag triggers and the dating above rewrote every study row once more.
+        # The tag triggers and the dating above rewrote every study row once more. The plain
+        # VACUUM after the rewrite marks the pages all-visible, as autovacuum does on a live
+        # database, so that counts can be answered from an index alone.
         cursor.execute("VACUUM FULL ANALYZE")
+        cursor.execute("VACUUM")
 
 
 def pages() -> tuple[object, list[tuple[str, str]]]:

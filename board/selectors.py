@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from board.models import Attachment, Comment, Post, Task
-from config.prepared import DATE_MARKER, INT_MARKERS, PreparedQuery
+from config.prepared import DATE_MARKER, INT_MARKERS, PreparedByIds, PreparedQuery
 from search.query import SearchDocument, words_of
 from studies.models import Membership, Study
 
@@ -184,6 +184,16 @@ def post_search(*, study_id: int, query: str) -> QuerySet[Post]:
         .annotate(in_title=ExpressionWrapper(Q(title__icontains=query), BooleanField()))
         .order_by("-in_title", "-created_at", "-id")
     )
+
+
+_POSTS_BY_ID = PreparedByIds(
+    lambda ids: Post.objects.filter(pk__in=ids).select_related("author", "task")
+)
+
+
+def posts_by_id(ids: list[int]) -> list[Post]:
+    """Return the posts of `ids` (a page of search results), in that order, in one query."""
+    return _POSTS_BY_ID.objects(ids)
 
 
 def next_deadlines_by_study(

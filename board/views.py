@@ -27,7 +27,7 @@ from markup.text import search_excerpt
 from search.paging import search_page
 from studies.access import members_only
 from studies.models import Study
-from studies.selectors import Access
+from studies.selectors import Access, study_heading
 
 POSTS_PER_PAGE = 20
 SEARCH_RESULTS_PER_PAGE = 20
@@ -36,7 +36,10 @@ PREVIEW_MAX_CHARS = Post._meta.get_field("body").max_length
 
 
 def _study(study_id: int) -> Study:
-    return get_object_or_404(Study.objects.only("pk", "title", "owner_id"), pk=study_id)
+    study = study_heading(study_id)
+    if study is None:
+        raise Http404("No such study.")
+    return study
 
 
 def _task(study_id: int, task_id: int) -> Task:
@@ -466,6 +469,7 @@ def post_search(request, study_id: int, *, access: Access):
         selectors.post_search(study_id=study_id, query=query),
         request.GET.get("page"),
         SEARCH_RESULTS_PER_PAGE,
+        rows=selectors.posts_by_id,
     )
     for post in page.object_list:
         post.excerpt = search_excerpt(post.body, query, length=SEARCH_EXCERPT_CHARS)

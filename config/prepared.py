@@ -143,3 +143,44 @@ class PreparedQuery:
         if not compiled.instances:
             raise TypeError("This prepared query returns rows, not model instances.")
         return compiled.instances_of(compiled.rows(values, using), using)
+
+
+# At most this many ids go to one PreparedByIds call: a page of a listing.
+IDS_MAX = 50
+ID_MARKERS = tuple(MARKER - 100 - n for n in range(IDS_MAX))
+
+
+class PreparedByIds:
+    """The rows of a list of ids (a page of a listing), compiled once per number of ids.
+
+    `pk__in` compiles to one placeholder per id, so each length is a query of its own.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet], *, markers: tuple = ()):
+        """`build(ids, *markers)` returns the queryset, filtered to `ids` (`pk__in=ids`)."""
+        self.build = build
+        self.markers = markers
+        self.by_length: dict[int, PreparedQuery] = {}
+        self.lock = threading.Lock()
+
+    def _query(self, length: int) -> PreparedQuery:
+        query = self.by_length.get(length)
+        if query is None:
+            with self.lock:
+                query = self.by_length.get(length)
+                if query is None:
+                    query = self.by_length[length] = PreparedQuery(
+                        lambda *markers: self.build(list(markers[:length]), *markers[length:]),
+                        markers=ID_MARKERS[:length] + self.markers,
+                    )
+        return query
+
+    def objects(self, ids: list[int], *values: Any, using: str = "default") -> list[Model]:
+        """Return the instances of those of `ids` that exist, in the order of `ids`."""
+        ids = list(dict.fromkeys(ids))
+        if not ids:
+            return []
+        if len(ids) > IDS_MAX:
+            raise ValueError(f"At most {IDS_MAX} ids at a time, not {len(ids)}.")
+        found = {obj.pk: obj for obj in self._query(len(ids)).objects(*ids, *values, using=using)}
+        return [found[pk] for pk in ids if pk in found]

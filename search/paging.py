@@ -7,6 +7,8 @@ ids of the page, with the number of matches beside them (COUNT(*) OVER ()), and 
 reads the page's rows, joined and annotated, by id.
 """
 
+from collections.abc import Callable
+
 from django.core.paginator import Page, Paginator
 from django.db import connections, transaction
 from django.db.models import Count, QuerySet, Window
@@ -32,9 +34,17 @@ def _ids_and_total(
     return [pk for pk, _ in rows], (rows[0][1] if rows else 0)
 
 
-def search_page(queryset: QuerySet, number, per_page: int, *, by_index: bool = True) -> Page:
+def search_page(
+    queryset: QuerySet,
+    number,
+    per_page: int,
+    *,
+    by_index: bool = True,
+    rows: Callable[[list[int]], list] | None = None,
+) -> Page:
     """Return page `number` of the ordered `queryset`, as Paginator(...).get_page would.
 
+    `rows(ids)` reads the page's rows, in the order of `ids`; by default the queryset's own.
     A number that is not a number gives the first page; one out of range, the last.
     `by_index` makes PostgreSQL answer from the search indexes (search/query.py), where
     its planner would read every row; a search that matches titles by substring, the
@@ -53,5 +63,7 @@ def search_page(queryset: QuerySet, number, per_page: int, *, by_index: bool = T
         number = paginator.num_pages
         ids, total = _ids_and_total(queryset, number, per_page, by_index=by_index)
     paginator.count = total
-    rows = queryset.in_bulk(ids)
-    return Page([rows[pk] for pk in ids if pk in rows], number, paginator)
+    if rows is None:
+        found = queryset.in_bulk(ids)
+        return Page([found[pk] for pk in ids if pk in found], number, paginator)
+    return Page(rows(ids), number, paginator)

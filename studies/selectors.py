@@ -16,12 +16,13 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    prefetch_related_objects,
 )
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.prepared import INT_MARKERS, PreparedQuery
+from config.prepared import DATE_MARKER, INT_MARKERS, PreparedByIds, PreparedQuery
 from search.query import SearchDocument, closest_words, words_of
 from studies.models import Bookmark, JoinRequest, Membership, Review, Study, Tag
 
@@ -64,6 +65,16 @@ def study_access(*, study_id: int, user_id: int | None) -> Access:
     if user_id is not None and owner_id == user_id:
         return Access.OWNER
     return Access.MEMBER if is_member else Access.OUTSIDER
+
+
+_HEADING = PreparedQuery(
+    lambda study_id: Study.objects.only("pk", "title", "owner_id").filter(pk=study_id)
+)
+
+
+def study_heading(study_id: int) -> Study | None:
+    """Return the study with only its id, title and owner id (a page heading), or None."""
+    return next(iter(_HEADING.objects(study_id)), None)
 
 
 def member_count(study: Study) -> int:
@@ -123,26 +134,50 @@ def _member_total():
     )
 
 
-def studies_for_listing(*, user=None, today: date | None = None) -> QuerySet[Study]:
-    """Return studies with what a card shows, in a constant number of queries."""
-    today = today or timezone.localdate()
-    studies = (
-        Study.objects.select_related("owner")
-        .prefetch_related("tags")
-        .annotate(member_total=_member_total())
-        .annotate(
-            recruitment_is_open=ExpressionWrapper(
-                Q(status=Study.Status.RECRUITING)
-                & Q(recruitment_deadline__gte=today)
-                & Q(member_total__lt=F("capacity")),
-                output_field=models.BooleanField(),
-            )
+def _with_card_fields(studies: QuerySet[Study], *, user_id, today: date) -> QuerySet[Study]:
+    """Annotate what a card shows: members, whether recruitment is open, and the bookmark."""
+    studies = studies.annotate(member_total=_member_total()).annotate(
+        recruitment_is_open=ExpressionWrapper(
+            Q(status=Study.Status.RECRUITING)
+            & Q(recruitment_deadline__gte=today)
+            & Q(member_total__lt=F("capacity")),
+            output_field=models.BooleanField(),
         )
     )
-    if user is not None and user.is_authenticated:
+    if user_id is not None:
         studies = studies.annotate(
-            is_bookmarked=Exists(Bookmark.objects.filter(study=OuterRef("pk"), user=user))
+            is_bookmarked=Exists(Bookmark.objects.filter(study=OuterRef("pk"), user_id=user_id))
         )
+    return studies
+
+
+def studies_for_listing(*, user=None, today: date | None = None) -> QuerySet[Study]:
+    """Return studies with what a card shows, in a constant number of queries."""
+    return _with_card_fields(
+        Study.objects.select_related("owner").prefetch_related("tags"),
+        user_id=user.pk if user is not None and user.is_authenticated else None,
+        today=today or timezone.localdate(),
+    )
+
+
+def _cards(ids, user_id, today):
+    studies = _with_tags(Study.objects.select_related("owner"))
+    return _with_card_fields(studies, user_id=user_id, today=today).filter(pk__in=ids)
+
+
+_CARDS = PreparedByIds(_cards, markers=(INT_MARKERS[0], DATE_MARKER))
+
+
+def study_cards(ids: list[int], *, user, today: date | None = None) -> list[Study]:
+    """Return the studies of `ids`, in that order, with what a card shows, in one query.
+
+    The query is compiled once per process for each number of ids (config/prepared.py): a
+    page of a listing reads its ids first, then its cards by id.
+    """
+    user_id = user.pk if user.is_authenticated else 0
+    studies = _CARDS.objects(ids, user_id, today or timezone.localdate())
+    if connection.vendor != "postgresql":
+        prefetch_related_objects(studies, "tags")
     return studies
 
 
@@ -292,7 +327,8 @@ def _with_tags(studies: QuerySet[Study]) -> QuerySet[Study]:
     )
 
 
-def _tags_of(study: Study) -> list[Tag]:
+def tags_of(study: Study) -> list[Tag]:
+    """Return the study's tags, from its row's arrays (_with_tags) or as prefetched."""
     if not hasattr(study, "tag_names"):
         return list(study.tags.all())
     return [Tag(pk=pk, name=name) for pk, name in zip(study.tag_ids, study.tag_names, strict=True)]
@@ -361,7 +397,7 @@ def study_page(*, study_id: int, user) -> StudyPage:
         access = Access.OUTSIDER
     page = StudyPage(
         study=study,
-        tags=_tags_of(study),
+        tags=tags_of(study),
         access=access,
         members=members,
         recruitment_is_open=recruitment_open(study, members=len(members)),

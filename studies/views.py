@@ -33,6 +33,7 @@ from studies.selectors import (
     my_studies,
     popular_tags,
     spelling_suggestion,
+    study_cards,
     study_page,
 )
 from studies.services import TRANSITIONS
@@ -69,16 +70,22 @@ def explore(request):
     form = ExploreForm(request.GET)
     filters = form.filters()
     number = request.GET.get("page")
-    studies = explore_studies(**filters, user=request.user)
+    studies = explore_studies(**filters)
+
+    def cards(ids: list[int]) -> list:
+        return study_cards(ids, user=request.user)
+
+    # A page's ids first, then its cards by id (studies.selectors.study_cards).
     if filters["query"]:
-        page = search_page(studies, number, PAGE_SIZE)
+        page = search_page(studies, number, PAGE_SIZE, rows=cards)
     else:
-        page = Paginator(studies, PAGE_SIZE).get_page(number)
+        page = Paginator(studies.values_list("pk", flat=True), PAGE_SIZE).get_page(number)
+        page.object_list = cards(list(page.object_list))
     suggestion = ""
     if filters["query"] and not page.object_list:
         # Nothing found by words: try title and tag substrings, then suggest a spelling.
-        studies = explore_studies(**filters, substrings=True, user=request.user)
-        page = search_page(studies, number, PAGE_SIZE, by_index=False)
+        studies = explore_studies(**filters, substrings=True)
+        page = search_page(studies, number, PAGE_SIZE, by_index=False, rows=cards)
     if filters["query"] and not page.object_list:
         suggestion = spelling_suggestion(filters["query"])
     if suggestion:

@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from markup.text import markdown_to_text
-from studies.selectors import reviews_received, score_summary_for, studies_joined
+from studies.selectors import reviews_received, score_summary_for, studies_joined, tags_of
 
 register = template.Library()
 
@@ -62,7 +62,7 @@ class _RenderedCards:
 _cards = _RenderedCards(CARDS_KEPT)
 
 
-def card_key(study) -> bytes:
+def card_key(study, tags) -> bytes:
     """Digest every value studies/_card.html shows, and the language it is shown in.
 
     The key is the card's content: a changed study (or member count, or bookmark) is a new
@@ -81,7 +81,7 @@ def card_key(study) -> bytes:
         study.member_total,
         study.recruitment_is_open,
         getattr(study, "is_bookmarked", False),
-        [tag.name for tag in study.tags.all()],
+        [tag.name for tag in tags],
         get_language(),
     )
     return hashlib.blake2b(repr(shown).encode(), digest_size=16).digest()
@@ -89,14 +89,15 @@ def card_key(study) -> bytes:
 
 @register.simple_tag
 def study_card(study) -> str:
-    """Render a study's card (a listing's card from studies_for_listing), once per content.
+    """Render a study's card (from study_cards or studies_for_listing), once per content.
 
     Rendering a card costs about a millisecond, most of an explore page's server time; the
     same card is shown to everyone who lists that study in that language.
     """
-    key = card_key(study)
+    tags = tags_of(study)
+    key = card_key(study, tags)
     card = _cards.get(key)
     if card is None:
-        card = render_to_string(CARD_TEMPLATE, {"study": study})
+        card = render_to_string(CARD_TEMPLATE, {"study": study, "tags": tags})
         _cards.put(key, card)
     return card

@@ -41,6 +41,19 @@ def test_the_users_time_zone_decides_the_day_and_the_hour():
     assert text(midnight, "datetime", "en") == "Mar 5, 2026, 12:05 AM"
 
 
+def test_one_instant_reads_in_each_zone_and_language_however_often_it_is_shown():
+    # Formatted texts are kept per process: the same instant, in zones with the same offset
+    # and in another language, must each read as their own.
+    tokyo, la = ZoneInfo("Asia/Tokyo"), ZoneInfo("America/Los_Angeles")
+    for _ in range(2):
+        assert text(INSTANT, "time", "en", zone=SEOUL) == "9:38 PM"
+        assert text(INSTANT, "time", "en", zone=tokyo) == "9:38 PM"
+        assert text(INSTANT, "time", "en", zone=la) == "4:38 AM"
+        assert text(INSTANT, "time", "ko", zone=la) == "오전 4:38"
+        assert text(INSTANT.date(), "date", "ko") == "2026년 12월 1일"
+        assert text(INSTANT.date(), "date", "en") == "Dec 1, 2026"
+
+
 @pytest.mark.parametrize(
     ("age", "english", "korean"),
     [

@@ -83,3 +83,19 @@ def test_board_search_is_answered_by_indexes(bob):
     text = plan(board_selectors.post_search(study_id=study.pk, query="장고"))
     assert "Seq Scan on board_post" not in text, text
     assert "Index" in text, text
+
+
+def test_the_open_seats_filter_is_answered_by_its_partial_index(bob):
+    make_study(bob, title="Graphs")
+    definition = scalar("SELECT indexdef FROM pg_indexes WHERE indexname = 'study_open_seats'")
+    assert "WHERE (member_count < capacity)" in definition, definition
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        listed = explore_studies(open_seats=True).values_list("pk", flat=True)
+        sql, params = listed.order_by().query.sql_with_params()
+        cursor.execute(f"EXPLAIN SELECT count(*) FROM ({sql}) AS open_seats", params)
+        counted = "\n".join(row[0] for row in cursor.fetchall())
+    # The page (newest first) and the paginator's count of the same studies.
+    for text in (listed.explain(), counted):
+        assert "study_open_seats" in text, text
+        assert "Seq Scan on studies_study" not in text, text

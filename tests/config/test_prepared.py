@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from config import context_processors
-from config.prepared import DATE_MARKER, INT_MARKERS, TIME_MARKER, PreparedQuery
+from config.prepared import (
+    DATE_MARKER,
+    IDS_MAX,
+    INT_MARKERS,
+    TIME_MARKER,
+    PreparedByIds,
+    PreparedQuery,
+)
 from messaging.selectors import unread_total_for
 from messaging.services import message_send
 from notifications.models import Kind
@@ -175,3 +182,25 @@ def test_rows_and_instances_are_asked_of_the_right_kind_of_query(alice):
     )
     with pytest.raises(ValueError, match="cannot prefetch"):
         prefetching.objects(alice.pk)
+
+
+def test_rows_by_id_come_in_the_order_asked_once_compiled_per_number_of_ids(alice, bob, make_user):
+    carol = make_user("carol")
+    built = []
+
+    def users(ids, hidden_id):
+        built.append(len(ids))
+        return User.objects.filter(pk__in=ids).exclude(pk=hidden_id)
+
+    query = PreparedByIds(users, markers=(INT_MARKERS[0],))
+
+    assert [u.username for u in query.objects([bob.pk, alice.pk], carol.pk)] == ["bob", "alice"]
+    assert [u.username for u in query.objects([alice.pk, bob.pk], carol.pk)] == ["alice", "bob"]
+    # Ids that are not there, or not in the query's reach, are left out; repeats count once.
+    assert [u.username for u in query.objects([carol.pk, bob.pk, -5], carol.pk)] == ["bob"]
+    assert [u.username for u in query.objects([carol.pk, carol.pk], bob.pk)] == ["carol"]
+    assert query.objects([], carol.pk) == []
+    assert built == [2, 3, 1]
+
+    with pytest.raises(ValueError, match=f"At most {IDS_MAX} ids"):
+        query.objects(list(range(1, IDS_MAX + 2)), carol.pk)

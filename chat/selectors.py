@@ -32,9 +32,13 @@ def room_access(*, room: Room, user_id: int | None) -> Access:
     return study_access(study_id=room.study_id, user_id=user_id)
 
 
-def can_close(*, room: Room, user_id: int) -> bool:
-    """The room's creator (while still a member) or the study's owner closes a room."""
-    access = room_access(room=room, user_id=user_id)
+def can_close(*, room: Room, user_id: int, access: Access | None = None) -> bool:
+    """The room's creator (while still a member) or the study's owner closes a room.
+
+    `access` is the user's to the room's study, where the caller already has it.
+    """
+    if access is None:
+        access = room_access(room=room, user_id=user_id)
     return access is Access.OWNER or (access.is_member and room.creator_id == user_id)
 
 

@@ -53,11 +53,12 @@ def study_rooms(request, study_id: int, *, access: Access):
 @require_http_methods(["GET"])
 def room_detail(request, room_id: int):
     room = get_object_or_404(Room.objects.select_related("study", "creator"), pk=room_id)
-    member_access(request.user, room.study_id)
+    access = member_access(request.user, room.study_id)
     context = {
         "room": room,
         "study": room.study,
-        "can_close": room.is_open and selectors.can_close(room=room, user_id=request.user.pk),
+        "can_close": room.is_open
+        and selectors.can_close(room=room, user_id=request.user.pk, access=access),
     }
     if not room.is_open:
         # Closed rooms are read over HTTP, a page at a time, newest page first.

@@ -165,6 +165,15 @@ if SERVED:
         # A request that finds every connection busy this long gets an error, not a hang.
         "timeout": 10,
     }
+    # Parameters are bound by the server, and a statement run a few times on a connection is
+    # prepared there (psycopg's prepare_threshold): PostgreSQL then stops planning each page's
+    # small lookups again, a millisecond or so of every page (bench/README.md, pages). A
+    # transaction-mode pooler in front of PostgreSQL (PgBouncer before 1.21) cannot keep
+    # prepared statements: DATABASE_PREPARED_STATEMENTS=0 turns them off.
+    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        5 if env_bool("DATABASE_PREPARED_STATEMENTS", True) else None
+    )
     # PostgreSQL's default random_page_cost (4) models spinning disks: with it the planner
     # scans all 10,000 studies rather than take the search's GIN bitmap, ten times faster on
     # SSDs or cached data. 1.1 is the usual value there; a URL's own ?options= wins.

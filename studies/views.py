@@ -77,15 +77,18 @@ def explore(request):
 
     # A page's ids first, then its cards by id (studies.selectors.study_cards).
     if filters["query"]:
-        page = search_page(studies, number, PAGE_SIZE, rows=cards)
+        page = search_page(
+            studies,
+            number,
+            PAGE_SIZE,
+            rows=cards,
+            # Nothing found by words: try title and tag substrings.
+            then=lambda: explore_studies(**filters, substrings=True),
+        )
     else:
         page = Paginator(studies.values_list("pk", flat=True), PAGE_SIZE).get_page(number)
         page.object_list = cards(list(page.object_list))
     suggestion = ""
-    if filters["query"] and not page.object_list:
-        # Nothing found by words: try title and tag substrings, then suggest a spelling.
-        studies = explore_studies(**filters, substrings=True)
-        page = search_page(studies, number, PAGE_SIZE, by_index=False, rows=cards)
     if filters["query"] and not page.object_list:
         suggestion = spelling_suggestion(filters["query"])
     if suggestion:

@@ -121,3 +121,19 @@ def test_the_study_panel_lists_open_rooms_with_who_is_online(study, alice, bob, 
     assert f'data-room-id="{closed.pk}"' not in html
     outsider_view = render_panel(study, make_user("mallory"))
     assert "data-room-id" not in outsider_view
+
+
+def test_the_room_page_offers_closing_to_its_creator_and_the_owner_only(
+    study, alice, bob, make_user, django_assert_max_num_queries
+):
+    carol = make_user("carol")
+    join(study, carol)
+    room = make_room(study, bob)
+    close = f'action="/chat/rooms/{room.pk}/close/"'
+    for user, offered in ((alice, True), (bob, True), (carol, False)):
+        client = client_for(user)
+        client.get(room.get_absolute_url())
+        # The session, the user, the room, the member check, the header: one access check.
+        with django_assert_max_num_queries(5):
+            page = client.get(room.get_absolute_url()).content.decode()
+        assert (close in page) is offered, user

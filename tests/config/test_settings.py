@@ -147,6 +147,38 @@ def test_served_mode_pools_database_connections_per_process():
     assert "DATABASE_POOL_MAX must be an integer" in result.stderr
 
 
+@pytest.mark.django_db
+def test_statements_run_often_are_prepared_on_the_server_unless_turned_off():
+    from django.db import connection
+
+    from accounts.models import User
+
+    assert settings.DATABASES["default"]["OPTIONS"]["server_side_binding"] is True
+    marker = f"prepared-{uuid.uuid4().hex}"
+    for _ in range(6):
+        assert not User.objects.filter(username=marker).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['%FROM "accounts_user" WHERE "accounts_user"."username" = $%'],
+        )
+        assert cursor.fetchone()[0] >= 1
+
+    code = (
+        "import django, json; django.setup(); from django.conf import settings as s; "
+        "o = s.DATABASES['default']['OPTIONS']; "
+        "print(json.dumps([o['server_side_binding'], o['prepare_threshold']]))"
+    )
+    served = {
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/cohort",
+        "REDIS_URL": "redis://127.0.0.1:6379",
+        "SECRET_KEY": "x" * 50,
+    }
+    assert run_settings(served, code).stdout.strip() == "[true, 5]"
+    off = run_settings({**served, "DATABASE_PREPARED_STATEMENTS": "0"}, code)
+    assert off.stdout.strip() == "[true, null]"
+
+
 def test_a_cache_object_per_request_shares_the_process_connection_pool():
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache

@@ -1,12 +1,13 @@
 """search.paging.search_page: Paginator's pages, in two narrow queries, from the indexes."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from search.paging import search_page
-from studies.selectors import explore_studies
+from search.paging import BY_INDEX, search_page
+from studies.selectors import explore_studies, study_cards, tags_of
 from tests.studies.conftest import make_study
 
 pytestmark = pytest.mark.django_db
@@ -47,27 +48,73 @@ def test_a_page_of_nothing_is_the_empty_first_page(bob):
     assert (list(page.object_list), page.number, page.paginator.num_pages) == ([], 1, 1)
 
 
+def statements_of(queries) -> list[str]:
+    return [
+        query["sql"]
+        for query in queries.captured_queries
+        if not query["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+
+
 def test_the_page_comes_in_two_queries_with_its_rows_complete(found, bob):
     with CaptureQueriesContext(connection) as queries:
         page = search_page(found, 1, PER_PAGE)
         shown = [(s.owner.name, s.member_total, [t.name for t in s.tags.all()]) for s in page]
 
-    statements = [
-        query["sql"]
-        for query in queries.captured_queries
-        if not query["sql"].startswith(("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE SAVEPOINT"))
-    ]
-    assert statements[0] == "SET LOCAL enable_seqscan = off"
+    statements = statements_of(queries)
+    # Planned for its own words (never from a prepared statement's generic plan), by index.
+    assert statements[0] == BY_INDEX
     assert "COUNT(*) OVER ()" in statements[1]
     # The rows by id (owner joined), then their tags: nothing more per row.
     assert len(statements) == 4
     assert shown == [(bob.name, 1, ["algorithms", "python"])] * PER_PAGE
 
 
-def test_the_planner_chooses_when_asked_to(found):
-    with CaptureQueriesContext(connection) as queries:
-        search_page(found, 1, PER_PAGE, by_index=False)
+def test_the_second_try_runs_only_when_the_first_finds_nothing(found, bob):
+    make_study(bob, title="TypeScript weekly")
+    tried = []
 
-    statements = [query["sql"] for query in queries.captured_queries]
-    assert not any("enable_seqscan" in sql for sql in statements)
-    assert len(statements) == 3
+    def then():
+        tried.append(True)
+        return explore_studies(query="script", substrings=True)
+
+    page = search_page(found, 1, PER_PAGE, then=then)
+    assert (len(page.object_list), tried) == (PER_PAGE, [])
+
+    with CaptureQueriesContext(connection) as queries:
+        page = search_page(explore_studies(query="script"), 1, PER_PAGE, then=then)
+
+    assert [study.title for study in page] == ["TypeScript weekly"]
+    assert page.paginator.count == 1
+    statements = statements_of(queries)
+    assert statements[0] == BY_INDEX
+    # Both tries' ids, then the rows and their tags, in one transaction.
+    assert len(statements) == 5
+    opened = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SAVEPOINT")]
+    assert len(opened) == 1
+
+    nothing = search_page(
+        explore_studies(query="zzz"),
+        3,
+        PER_PAGE,
+        then=lambda: explore_studies(query="zzz", substrings=True),
+    )
+    assert (list(nothing.object_list), nothing.number, nothing.paginator.count) == ([], 1, 0)
+
+
+def test_the_rows_of_a_page_can_come_from_elsewhere(found, bob):
+    asked = []
+
+    def cards(page_ids):
+        asked.append(page_ids)
+        return study_cards(page_ids, user=AnonymousUser())
+
+    with CaptureQueriesContext(connection) as queries:
+        page = search_page(found, 2, PER_PAGE, rows=cards)
+        shown = [(s.owner.name, s.member_total, [t.name for t in tags_of(s)]) for s in page]
+
+    assert asked == [ids(Paginator(found, PER_PAGE).get_page(2))]
+    assert ids(page) == asked[0]
+    assert shown == [(bob.name, 1, ["algorithms", "python"])] * PER_PAGE
+    # The page's ids, then its cards with their tags in one query.
+    assert len(statements_of(queries)) == 3

@@ -88,7 +88,7 @@ bench: install-dev
 		SECURE_COOKIES=0 $(PY) bench/chat_room.py $(BENCH_ARGS)
 
 # The page benchmark (bench/pages.py): 10,000 studies and 20,000 posts seeded once into its own
-# database, pages timed through daphne; writes bench/results/pages.json.
+# database, pages timed through uvicorn (config/serve.py); writes bench/results/pages.json.
 BENCH_PAGES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cohort_bench_pages
 
 bench-pages: install-dev

@@ -11,6 +11,10 @@ and annotations the queryset itself would give.
 Only a value that the compiled SQL carries as a parameter can change. A value that changes the
 SQL's shape (None, which compiles to IS NULL; a list, one placeholder per item) cannot, and a
 query whose markers are not all among the parameters is refused when it is first compiled.
+
+Turning rows into instances follows Django's own ModelIterable (Django is pinned in
+requirements.txt); tests/config/test_prepared.py compares every result with the queryset's,
+so an upgrade that changes how Django does it fails there first.
 """
 
 import threading

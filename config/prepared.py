@@ -43,6 +43,24 @@ def _adapted(value: Any, ops) -> Any:
     return value
 
 
+class _OncePerKey:
+    """make(key), made the first time a key is asked for: two first callers make it once."""
+
+    def __init__(self, make: Callable[[Any], Any]):
+        self.make = make
+        self.made: dict = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, key) -> Any:
+        value = self.made.get(key)
+        if value is None:
+            with self.lock:
+                value = self.made.get(key)
+                if value is None:
+                    value = self.made[key] = self.make(key)
+        return value
+
+
 class _Compiled:
     """One query's SQL, where its values go, and how its rows become model instances."""
 
@@ -122,20 +140,7 @@ class PreparedQuery:
         Each marker stands for one value of the calls: INT_MARKERS for ids, STR_MARKER for a
         string, TIME_MARKER for an aware datetime, DATE_MARKER for a date.
         """
-        self.build = build
-        self.markers = markers
-        self.compiled: dict[str, _Compiled] = {}
-        self.lock = threading.Lock()
-
-    def _compiled(self, using: str) -> _Compiled:
-        compiled = self.compiled.get(using)
-        if compiled is None:
-            with self.lock:
-                compiled = self.compiled.get(using)
-                if compiled is None:
-                    compiled = _Compiled(self.build(*self.markers), self.markers, using)
-                    self.compiled[using] = compiled
-        return compiled
+        self._compiled = _OncePerKey(lambda using: _Compiled(build(*markers), markers, using))
 
     def rows(self, *values: Any, using: str = "default") -> list[tuple]:
         """Return the rows of the compiled SQL, run with `values` in the markers' places."""
@@ -162,22 +167,12 @@ class PreparedByIds:
 
     def __init__(self, build: Callable[..., QuerySet], *, markers: tuple = ()):
         """`build(ids, *markers)` returns the queryset, filtered to `ids` (`pk__in=ids`)."""
-        self.build = build
-        self.markers = markers
-        self.by_length: dict[int, PreparedQuery] = {}
-        self.lock = threading.Lock()
-
-    def _query(self, length: int) -> PreparedQuery:
-        query = self.by_length.get(length)
-        if query is None:
-            with self.lock:
-                query = self.by_length.get(length)
-                if query is None:
-                    query = self.by_length[length] = PreparedQuery(
-                        lambda *markers: self.build(list(markers[:length]), *markers[length:]),
-                        markers=ID_MARKERS[:length] + self.markers,
-                    )
-        return query
+        self._query = _OncePerKey(
+            lambda length: PreparedQuery(
+                lambda *given: build(list(given[:length]), *given[length:]),
+                markers=ID_MARKERS[:length] + markers,
+            )
+        )
 
     def objects(self, ids: list[int], *values: Any, using: str = "default") -> list[Model]:
         """Return the instances of those of `ids` that exist, in the order of `ids`."""

@@ -106,6 +106,9 @@ class _Compiled:
         connection = connections[using]
         params = list(self.params)
         for places, value in zip(self.places, values, strict=True):
+            if value is None:
+                # In the ORM, None would have compiled to IS NULL: another query altogether.
+                raise TypeError("A prepared query's values cannot be None.")
             adapted = _adapted(value, connection.ops)
             for place in places:
                 params[place] = adapted

@@ -221,7 +221,6 @@ def explore_studies(
     open_seats: bool = False,
     sort: str = "",
     substrings: bool = False,
-    user=None,
     today: date | None = None,
 ) -> QuerySet[Study]:
     """Return the public list of studies, filtered, searched and sorted.
@@ -230,7 +229,7 @@ def explore_studies(
     the second try of a search that found nothing (search/query.py says why).
     """
     today = today or timezone.localdate()
-    studies = studies_for_listing(user=user, today=today)
+    studies = studies_for_listing(today=today)
     if tag:
         studies = studies.filter(Exists(Tag.objects.filter(studies=OuterRef("pk"), name=tag)))
     if status == StatusFilter.RECRUITING:

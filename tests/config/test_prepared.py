@@ -172,6 +172,16 @@ def test_times_and_dates_are_values_too(alice, bob):
     assert later.pk
 
 
+def test_a_missing_value_is_refused_rather_than_matching_nothing(alice):
+    query = PreparedQuery(lambda user_id: User.objects.filter(pk=user_id).values_list("pk"))
+
+    with pytest.raises(TypeError, match="cannot be None"):
+        query.rows(None)
+    with pytest.raises(ValueError):
+        query.rows(alice.pk, alice.pk)
+    assert query.rows(alice.pk) == [(alice.pk,)]
+
+
 def test_rows_and_instances_are_asked_of_the_right_kind_of_query(alice):
     listed = PreparedQuery(lambda user_id: User.objects.filter(pk=user_id).values_list("pk"))
     with pytest.raises(TypeError, match="rows, not model instances"):

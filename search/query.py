@@ -6,9 +6,9 @@ Each word of a query must be found, as a prefix of a word or of an English stem 
 substring anywhere in a title or a tag, through the trigram index ("script" finds
 "TypeScript"). Every condition is answered by a GIN index.
 
-Results rank title and tag matches first (the document's weight-A part), then newest first:
-a ts_rank() order would score every match, thousands of rows at this size, for little gain on
-texts this short.
+Results rank title and tag matches first (the `search_title` document, indexed on its own),
+then newest first: a ts_rank() order would score every match, thousands of rows at this size,
+for little gain on texts this short.
 """
 
 import re
@@ -49,14 +49,14 @@ def closest_words(words: list[str], *, table: str, column: str) -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _word_query(word: str, weight: str = "") -> tuple[str, list[str]]:
+def _word_query(word: str) -> tuple[str, list[str]]:
     """Return the word's prefix query: its English stem, or the word itself for a stop word.
 
     The stem's prefix also finds the plain words ("learn" finds "learning"); a stop word ("it")
     has no stem. One term, rather than stem OR word, keeps the planner's row estimate close
     enough that it takes the GIN index for rarer words.
     """
-    lexeme = f"'{word}':*{weight}"
+    lexeme = f"'{word}':*"
     sql = (
         "(CASE WHEN numnode(to_tsquery('english', %s)) > 0 THEN to_tsquery('english', %s) "
         "ELSE to_tsquery('simple', %s) END)"
@@ -64,14 +64,15 @@ def _word_query(word: str, weight: str = "") -> tuple[str, list[str]]:
     return sql, [lexeme, lexeme, lexeme]
 
 
-def _all_words(words: list[str], weight: str = "") -> tuple[str, list[str]]:
-    parts = [_word_query(word, weight) for word in words]
+def _all_words(words: list[str]) -> tuple[str, list[str]]:
+    parts = [_word_query(word) for word in words]
     return " && ".join(sql for sql, _ in parts), [p for _, params in parts for p in params]
 
 
 @dataclass(frozen=True)
 class SearchDocument:
-    """A table's stored document and the title text its trigram index covers."""
+    """A table's stored documents (whole, and titles alone) and the title text its trigram
+    index covers."""
 
     table: str
     text_columns: tuple[str, ...]
@@ -79,6 +80,10 @@ class SearchDocument:
     @property
     def document(self) -> str:
         return f'"{self.table}"."search_document"'
+
+    @property
+    def title_document(self) -> str:
+        return f'"{self.table}"."search_title"'
 
     @property
     def text(self) -> str:
@@ -103,6 +108,6 @@ class SearchDocument:
         return RawSQL("(" + " AND ".join(conditions) + ")", params, output_field=BooleanField())
 
     def in_titles(self, words: list[str]) -> RawSQL:
-        """Return whether every word is found in the title-weight (A) fields."""
-        sql, params = _all_words(words, weight="A")
-        return RawSQL(f"({self.document} @@ ({sql}))", params, output_field=BooleanField())
+        """Return whether every word is found in the titles (and tags) alone."""
+        sql, params = _all_words(words)
+        return RawSQL(f"({self.title_document} @@ ({sql}))", params, output_field=BooleanField())

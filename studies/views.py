@@ -84,6 +84,7 @@ def explore(request):
             rows=cards,
             # Nothing found by words: try title and tag substrings.
             then=lambda: explore_studies(**filters, substrings=True),
+            first="in_title",
         )
     else:
         page = Paginator(studies.values_list("pk", flat=True), PAGE_SIZE).get_page(number)

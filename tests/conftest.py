@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import translation
 
 from accounts.services import user_create
+from config.cache import KeptLocally
 from config.settings import redis_url_for_db
 from tests.servers import ServedProcess
 
@@ -54,7 +55,11 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def clean_redis():
-    """Start every test with this worker's Redis databases empty and a fresh channel layer."""
+    """Start every test with this worker's Redis databases empty and a fresh channel layer.
+
+    Values a process keeps from the cache for a while (config.cache.KeptLocally) go too.
+    """
+    KeptLocally.forget_all()
     for db in (settings.REDIS_CACHE_DB, settings.REDIS_CHANNELS_DB):
         client = redis.Redis.from_url(redis_url_for_db(settings.REDIS_URL, db))
         client.flushdb()

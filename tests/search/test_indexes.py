@@ -5,6 +5,7 @@ from django.db import connection
 
 from board import selectors as board_selectors
 from board import services as board_services
+from studies.models import Tag
 from studies.selectors import explore_studies
 from tests.studies.conftest import make_study
 
@@ -12,8 +13,10 @@ pytestmark = pytest.mark.django_db
 
 INDEXES = {
     "studies_study_search_document": "gin (search_document)",
+    "studies_study_search_title": "gin (search_title)",
     "studies_study_search_title_trgm": "gin",
     "board_post_search_document": "gin (search_document)",
+    "board_post_search_title": "gin (search_title)",
     "board_post_search_title_trgm": "gin (title gin_trgm_ops)",
 }
 
@@ -34,12 +37,13 @@ def test_pg_trgm_is_installed_and_reads_hangul_as_letters():
 
 def test_the_migrations_create_the_documents_and_their_gin_indexes():
     for table in ("studies_study", "board_post"):
-        column_type = scalar(
-            "SELECT data_type FROM information_schema.columns "
-            "WHERE table_name = %s AND column_name = 'search_document'",
-            [table],
-        )
-        assert column_type == "tsvector"
+        for column in ("search_document", "search_title"):
+            column_type = scalar(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_name = %s AND column_name = %s",
+                [table, column],
+            )
+            assert column_type == "tsvector"
     for name, method in INDEXES.items():
         definition = scalar("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [name])
         assert f"USING {method}" in definition, definition
@@ -49,6 +53,24 @@ def test_the_document_holds_stems_words_and_korean_suffixes():
     document = scalar("SELECT search_field('장고와 Learning papers', 'A')::text")
     for lexeme in ("'장고와':1A", "'고와'", "'learn':", "'learning':", "'paper':", "'papers':"):
         assert lexeme in document, document
+
+
+def test_the_title_documents_hold_titles_and_tags_but_not_bodies(bob):
+    study = make_study(bob, title="장고와 채널스", tags=["django"], description="Weekly papers")
+    task = board_services.task_create(study=study, by=bob, title="Week 1")
+    post = board_services.post_create(task=task, author=bob, title="회의록", body="papers")
+
+    def titles_of(table, pk):
+        return scalar(f"SELECT search_title::text FROM {table} WHERE id = %s", [pk])
+
+    study_title = titles_of("studies_study", study.pk)
+    assert "'장고와'" in study_title and "'django'" in study_title, study_title
+    assert "paper" not in study_title, study_title
+    post_title = titles_of("board_post", post.pk)
+    assert "'회의록'" in post_title and "paper" not in post_title, post_title
+    # Kept by the tag triggers, as the whole document is.
+    Tag.objects.filter(name="django").update(name="flask")
+    assert "'flask'" in titles_of("studies_study", study.pk)
 
 
 def plan(queryset) -> str:

@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from search.paging import BY_INDEX, search_page
+from studies.models import Study
 from studies.selectors import explore_studies, study_cards, tags_of
 from tests.studies.conftest import make_study
 
@@ -118,3 +119,77 @@ def test_the_rows_of_a_page_can_come_from_elsewhere(found, bob):
     assert shown == [(bob.name, 1, ["algorithms", "python"])] * PER_PAGE
     # The page's ids, then its cards with their tags in one query.
     assert len(statements_of(queries)) == 3
+
+
+@pytest.fixture
+def mixed(bob):
+    """Title matches and description matches, created in turns, and a study that is neither."""
+    for number in range(4):
+        make_study(bob, title=f"Graph theory {number}")
+        make_study(bob, title=f"Weekly meetup {number}", description="We draw graphs.")
+    make_study(bob, title="Cooking", description="Recipes.")
+    return explore_studies(query="graph")
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 4, 5, 99, "x", 0])
+def test_a_page_read_in_two_parts_is_the_paginators_page(mixed, number):
+    expected = Paginator(mixed, PER_PAGE).get_page(number)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = search_page(mixed, number, PER_PAGE, first="in_title")
+
+    assert ids(page) == ids(expected)
+    assert (page.number, page.paginator.count, page.paginator.num_pages) == (
+        expected.number,
+        8,
+        4,
+    )
+    assert any(sql.startswith("WITH firsts AS") for sql in statements_of(queries))
+
+
+def test_title_matches_come_first_then_the_others_newest_first(mixed):
+    pages = [search_page(mixed, number, PER_PAGE, first="in_title") for number in (1, 2, 3, 4)]
+
+    assert [[study.title for study in page] for page in pages] == [
+        ["Graph theory 3", "Graph theory 2"],
+        ["Graph theory 1", "Graph theory 0"],
+        ["Weekly meetup 3", "Weekly meetup 2"],
+        ["Weekly meetup 1", "Weekly meetup 0"],
+    ]
+
+
+def test_the_two_parts_keep_the_other_filters(mixed, bob):
+    started = make_study(bob, title="Graph theory in progress")
+    Study.objects.filter(pk=started.pk).update(status=Study.Status.IN_PROGRESS)
+    found = explore_studies(query="graph", status=Study.Status.IN_PROGRESS)
+
+    page = search_page(found, 1, PER_PAGE, first="in_title")
+
+    assert ([study.title for study in page], page.paginator.count) == (
+        ["Graph theory in progress"],
+        1,
+    )
+
+
+def test_a_search_of_no_words_is_an_empty_page_in_two_parts(mixed):
+    page = search_page(explore_studies(query="!!"), 1, PER_PAGE, first="in_title")
+
+    assert (list(page.object_list), page.paginator.count) == ([], 0)
+
+
+def test_the_two_parts_are_read_from_the_indexes(mixed):
+    with CaptureQueriesContext(connection) as queries:
+        search_page(mixed, 3, PER_PAGE, first="in_title")
+    split = statements_of(queries)[1]
+
+    with connection.cursor() as cursor:
+        # A test table is tiny, so a sequential scan (or a whole-index walk standing in for
+        # one) would always win: leave the planner only index conditions to choose from.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute(f"EXPLAIN {split}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "studies_study_search_title" in plan, plan
+    assert "studies_study_search_document" in plan, plan
+    assert "Seq Scan" not in plan, plan

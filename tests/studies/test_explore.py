@@ -1,10 +1,15 @@
 """Explore: full-text search on PostgreSQL, filters, sorting, paging, constant queries."""
 
+import re
+
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
+from config.cache import KeptLocally
 from studies import services
 from studies.models import Study
+from studies.selectors import POPULAR_TAGS_CACHE_KEY
 from tests.studies.conftest import client_for, future, join, make_study
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +96,37 @@ def test_sort_by_deadline_soonest(catalogue):
         "Algorithms weekly",
         "Korean for developers",
     ]
+
+
+def test_the_filters_show_what_was_chosen(catalogue):
+    chosen = {"status": "in_progress", "sort": "newest", "open_seats": "on"}
+    html = Client().get(URL, chosen).content.decode()
+    assert '<option value="in_progress" selected>' in html
+    assert '<option value="newest" selected>' in html
+    assert re.search(
+        r'<input type="checkbox"\s+name="open_seats"\s+id="id_open_seats"\s+checked>', html
+    )
+
+    html = Client().get(URL, {"status": "paused"}).content.decode()
+    assert html.count(" selected>") == 1
+    assert '<option value="" selected>' in html
+    assert not re.search(r"\schecked>", html)
+
+
+def test_popular_tags_list_the_most_used_first_and_are_kept_a_while(bob):
+    make_study(bob, title="A", tags=["python", "sql"])
+    make_study(bob, title="B", tags=["python"])
+    assert [tag.name for tag in Client().get(URL).context["popular_tags"]] == ["python", "sql"]
+
+    for title in ("C", "D"):
+        make_study(bob, title=title, tags=["sql"])
+    # A minute-old ranking is kept, in Redis and in the process...
+    assert [tag.name for tag in Client().get(URL).context["popular_tags"]] == ["python", "sql"]
+    cache.delete(POPULAR_TAGS_CACHE_KEY)
+    assert [tag.name for tag in Client().get(URL).context["popular_tags"]] == ["python", "sql"]
+    # ...until both let it go.
+    KeptLocally.forget_all()
+    assert [tag.name for tag in Client().get(URL).context["popular_tags"]] == ["sql", "python"]
 
 
 def test_recruitment_closes_by_itself_when_the_deadline_passes(catalogue):

@@ -3,9 +3,9 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from config.links import int_url
 from studies.models import Study
 
 
@@ -37,7 +37,7 @@ class Task(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("board:task", kwargs={"study_id": self.study_id, "task_id": self.pk})
+        return int_url("board:task", study_id=self.study_id, task_id=self.pk)
 
     @property
     def is_done(self) -> bool:
@@ -66,7 +66,7 @@ class Post(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("board:post", kwargs={"study_id": self.study_id, "post_id": self.pk})
+        return int_url("board:post", study_id=self.study_id, post_id=self.pk)
 
 
 class Comment(models.Model):

@@ -186,13 +186,28 @@ def post_search(*, study_id: int, query: str) -> QuerySet[Post]:
     )
 
 
+# What a search result shows: the post's title, body (for its excerpt) and date, its task's
+# title and its author's name. Not the rendered body, nor the author's account.
 _POSTS_BY_ID = PreparedByIds(
-    lambda ids: Post.objects.filter(pk__in=ids).select_related("author", "task")
+    lambda ids: (
+        Post.objects.filter(pk__in=ids)
+        .select_related("author", "task")
+        .only(
+            "study_id",
+            "title",
+            "body",
+            "created_at",
+            "author__username",
+            "author__display_name",
+            "task__title",
+        )
+    )
 )
 
 
 def posts_by_id(ids: list[int]) -> list[Post]:
-    """Return the posts of `ids` (a page of search results), in that order, in one query."""
+    """Return the posts of `ids` (a page of search results), in that order, in one query,
+    with the fields a result shows."""
     return _POSTS_BY_ID.objects(ids)
 
 

@@ -3,10 +3,10 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from config.links import int_url
 from studies.models import Study
 
 
@@ -54,7 +54,7 @@ class Room(models.Model):
         return f"{self.get_category_display()} · {self.study}"
 
     def get_absolute_url(self):
-        return reverse("chat:room", kwargs={"room_id": self.pk})
+        return int_url("chat:room", room_id=self.pk)
 
     @property
     def is_open(self) -> bool:

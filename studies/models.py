@@ -1,8 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from config.links import int_url
 
 
 class Tag(models.Model):
@@ -65,7 +66,7 @@ class Study(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("studies:detail", kwargs={"study_id": self.pk})
+        return int_url("studies:detail", study_id=self.pk)
 
 
 class Membership(models.Model):

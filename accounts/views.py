@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import i18n
 from django.views.decorators.http import require_POST
 
+from accounts.backends import USER_BACKEND
 from accounts.forms import ProfileForm, SignUpForm
 from accounts.models import User
 from accounts.services import (
@@ -78,7 +79,7 @@ def signup(request):
             # The language of the sign-up page: the welcome is written in it.
             language=get_language(),
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=USER_BACKEND)
         return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
 

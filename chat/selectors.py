@@ -127,6 +127,17 @@ def rooms_of_study(study_id: int) -> list[Room]:
     return _ROOMS_OF_STUDY.objects(study_id, timezone.now())
 
 
+_ROOM_PAGE = PreparedQuery(
+    lambda room_id: Room.objects.select_related("study", "creator").filter(pk=room_id),
+    markers=INT_MARKERS[:1],
+)
+
+
+def room_for_page(room_id: int) -> Room | None:
+    """Return the room with its study and creator (a room's page), or None."""
+    return next(iter(_ROOM_PAGE.objects(room_id)), None)
+
+
 def open_rooms_of_study(study_id: int) -> list[Room]:
     return [room for room in rooms_of_study(study_id) if room.is_open]
 

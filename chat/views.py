@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -52,7 +53,9 @@ def study_rooms(request, study_id: int, *, access: Access):
 @login_required
 @require_http_methods(["GET"])
 def room_detail(request, room_id: int):
-    room = get_object_or_404(Room.objects.select_related("study", "creator"), pk=room_id)
+    room = selectors.room_for_page(room_id)
+    if room is None:
+        raise Http404("No such room.")
     access = member_access(request.user, room.study_id)
     context = {
         "room": room,

@@ -297,6 +297,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # Database sessions that know their user, so a password change ends the user's other sessions.
 SESSION_ENGINE = "usersessions.store"
+# Django's ModelBackend, reading each request's user by a query compiled once per process.
+AUTHENTICATION_BACKENDS = ["accounts.backends.UserBackend"]
 
 LOGGING = {
     "version": 1,

@@ -10,8 +10,10 @@ matches come `first` (title matches: an index condition of its own, search/query
 every match by it meant reading every match's document: 4-8 ms on PostgreSQL for a word found
 in a quarter of 10,000 studies. The ids come instead from two index-ordered queries, the first
 matches' and the others', each cut at the end of the page, so that a common word reads about a
-page of rows; a rare word is read from the indexes, as before. The count still reads each
-match, once. For a few hundred matches (one study's board) the single sort is as fast.
+page of rows; a rare word is read from the indexes, as before. Counting still reads each
+match, so that query counts only PAGES_AHEAD pages past the page shown: "Page 1 of 11+"
+rather than "of 195" (1.8 ms for a word in a quarter of 10,000 studies). For a few hundred
+matches (one study's board) the single sort is as fast.
 """
 
 from collections.abc import Callable
@@ -21,16 +23,20 @@ from django.core.paginator import Page, Paginator
 from django.db import connections, transaction
 from django.db.models import Count, QuerySet, Window
 
+# How far past the page shown a search read in two parts counts its matches.
+PAGES_AHEAD = 10
+
 
 def _sql(queryset: QuerySet) -> tuple[str, tuple]:
     return queryset.query.get_compiler(queryset.db).as_sql()
 
 
 def _split_ids_and_total(
-    queryset: QuerySet, first: str, bottom: int, top: int
+    queryset: QuerySet, first: str, bottom: int, top: int, counted_to: int
 ) -> list[tuple[int, int]]:
     """Return the (id, total) rows of matches `bottom` to `top`: those with `first` true, then
-    the others, each in the queryset's ordering after `first`."""
+    the others, each in the queryset's ordering after `first`. The total stops past
+    `counted_to`."""
     if queryset.query.is_empty():
         return []
     order = queryset.query.order_by[1:]
@@ -47,13 +53,21 @@ def _split_ids_and_total(
     # The others are read only when the first matches do not fill the page on their own.
     sql = (
         f"WITH firsts AS MATERIALIZED ({firsts}) "
-        f"SELECT page.*, (SELECT count(*) FROM ({count}) AS matches) FROM ("
+        f"SELECT page.*, (SELECT count(*) FROM ({count} LIMIT %s) AS matches) FROM ("
         "SELECT 0, firsts.* FROM firsts UNION ALL "
         f"SELECT 1, others.* FROM ({others}) AS others "
         "WHERE (SELECT count(*) FROM firsts) < %s"
         f") AS page ORDER BY 1, {sort} LIMIT %s OFFSET %s"
     )
-    params = (*firsts_params, *count_params, *others_params, top, top - bottom, bottom)
+    params = (
+        *firsts_params,
+        *count_params,
+        counted_to + 1,
+        *others_params,
+        top,
+        top - bottom,
+        bottom,
+    )
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return [(row[1], row[-1]) for row in cursor.fetchall()]
@@ -61,30 +75,35 @@ def _split_ids_and_total(
 
 def _ids_and_total(
     queryset: QuerySet, number: int, per_page: int, first: str | None
-) -> tuple[list[int], int]:
+) -> tuple[list[int], int, bool]:
+    """Return the ids of page `number`, the number of matches, and whether there are more
+    matches than that (the count stopped)."""
     bottom = (number - 1) * per_page
     split = first is not None and queryset.query.order_by[:1] == (f"-{first}",)
     if split and connections[queryset.db].vendor == "postgresql":
-        rows = _split_ids_and_total(queryset, first, bottom, bottom + per_page)
-    else:
-        ids = queryset.annotate(matches=Window(Count("*"))).values_list("pk", "matches")
-        rows = list(ids[bottom : bottom + per_page])
-    return [pk for pk, _ in rows], (rows[0][1] if rows else 0)
+        counted_to = bottom + (1 + PAGES_AHEAD) * per_page
+        rows = _split_ids_and_total(queryset, first, bottom, bottom + per_page, counted_to)
+        total = rows[0][1] if rows else 0
+        return [pk for pk, _ in rows], min(total, counted_to), total > counted_to
+    ids = queryset.annotate(matches=Window(Count("*"))).values_list("pk", "matches")
+    rows = list(ids[bottom : bottom + per_page])
+    return [pk for pk, _ in rows], (rows[0][1] if rows else 0), False
 
 
 def _page_of(
     queryset: QuerySet, number: int, per_page: int, first: str | None
-) -> tuple[list[int], int, int]:
-    """Return the ids of page `number` (the last page when out of range), the total, the number."""
-    ids, total = [], 0
+) -> tuple[list[int], int, bool, int]:
+    """Return the ids of page `number` (the last page when out of range), the total, whether
+    there are more matches than that, and the page's number."""
+    ids, total, more = [], 0, False
     if number >= 1:
-        ids, total = _ids_and_total(queryset, number, per_page, first)
+        ids, total, more = _ids_and_total(queryset, number, per_page, first)
     if not ids and number != 1:
         paginator = Paginator(queryset, per_page)
         paginator.count = queryset.count()
         number = paginator.num_pages
-        ids, total = _ids_and_total(queryset, number, per_page, first)
-    return ids, total, number
+        ids, total, more = _ids_and_total(queryset, number, per_page, first)
+    return ids, total, more, number
 
 
 # Each search is planned for its own words: a prepared statement's generic plan
@@ -128,19 +147,22 @@ def search_page(
     that matches titles by substring), in the same transaction. `rows(ids)` reads the page's
     rows, in the order of `ids`; by default the queryset's own. `first` names the boolean
     annotation that leads the queryset's ordering (descending), to read the page as two
-    index-ordered queries (this module's docstring says when that pays).
+    index-ordered queries (this module's docstring says when that pays); the paginator's count
+    then stops PAGES_AHEAD pages past the page, and `paginator.more` says whether it did.
     """
     try:
         number = int(number)
     except (TypeError, ValueError):
         number = 1
     with _planned_by_index(queryset.db):
-        ids, total, shown = _page_of(queryset, number, per_page, first)
+        ids, total, more, shown = _page_of(queryset, number, per_page, first)
         if not total and then is not None:
             queryset = then()
-            ids, total, shown = _page_of(queryset, number, per_page, first)
+            ids, total, more, shown = _page_of(queryset, number, per_page, first)
     paginator = Paginator(queryset, per_page)
     paginator.count = total
+    # The matches go on past the last page counted (includes/pagination.html says "of N+").
+    paginator.more = more
     if rows is None:
         found = queryset.in_bulk(ids)
         return Page([found[pk] for pk in ids if pk in found], shown, paginator)

@@ -4,8 +4,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
+from search import paging
 from search.paging import BY_INDEX, search_page
 from studies.models import Study
 from studies.selectors import explore_studies, study_cards, tags_of
@@ -193,3 +196,33 @@ def test_the_two_parts_are_read_from_the_indexes(mixed):
     assert "studies_study_search_title" in plan, plan
     assert "studies_study_search_document" in plan, plan
     assert "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("number", "shown", "more"),
+    # Two pages past the page shown (PAGES_AHEAD = 1), of two studies each, out of eight.
+    [(1, "Page 1 of 2+", True), (2, "Page 2 of 3+", True), (3, "Page 3 of 4", False)],
+)
+def test_a_search_in_two_parts_counts_only_so_far_past_the_page(
+    mixed, monkeypatch, number, shown, more
+):
+    monkeypatch.setattr(paging, "PAGES_AHEAD", 1)
+    expected = Paginator(mixed, PER_PAGE).get_page(number)
+
+    page = search_page(mixed, number, PER_PAGE, first="in_title")
+
+    assert ids(page) == ids(expected)
+    assert page.paginator.more is more
+    assert page.has_next() and page.has_previous() == (number > 1)
+    html = render_to_string("includes/pagination.html", {"page": page})
+    assert shown in " ".join(html.split())
+
+
+def test_korean_says_the_pages_go_on(mixed, monkeypatch):
+    monkeypatch.setattr(paging, "PAGES_AHEAD", 1)
+    page = search_page(mixed, 1, PER_PAGE, first="in_title")
+
+    with translation.override("ko"):
+        html = render_to_string("includes/pagination.html", {"page": page})
+
+    assert "2페이지 이상 중 1페이지" in html

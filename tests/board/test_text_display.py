@@ -46,6 +46,21 @@ def test_search_results_show_plain_excerpts_with_the_match_marked(study, task, m
     assert "&lt;b&gt;is&lt;/b&gt;" in html  # raw HTML in markdown is text, shown as typed
 
 
+def test_a_search_result_links_the_post_and_escapes_what_people_typed(study, owner, member):
+    task = services.task_create(study=study, by=owner, title="Week <1>")
+    member.display_name = "Kim & <Lee>"
+    member.save()
+    post = services.post_create(task=task, author=member, title="<i>Heaps</i>", body="binary")
+    html = search(member, study, "heaps").content.decode()
+    assert (
+        f'<li class="px-4 py-3" data-post-id="{post.pk}">'
+        f'<a class="font-medium hover:underline" href="{post.get_absolute_url()}">'
+        "&lt;i&gt;Heaps&lt;/i&gt;</a>"
+    ) in html
+    assert "Week &lt;1&gt; · Kim &amp; &lt;Lee&gt; · <time datetime=" in html
+    assert "<i>Heaps</i>" not in html
+
+
 def test_search_json_gives_the_excerpt_in_marked_parts(study, task, member):
     services.post_create(task=task, author=member, title="Heaps", body="A **binary** heap.")
     response = search(member, study, "binary", HTTP_ACCEPT="application/json")

@@ -1,10 +1,12 @@
 """config.http: pages run their whole middleware chain and view in one hop from the loop."""
 
+import asyncio
 import threading
 
 import pytest
 from asgiref.sync import AsyncToSync
 from channels.testing import HttpCommunicator
+from django.core.signals import request_finished
 from django.test import override_settings
 
 from config.asgi import django_asgi_app
@@ -14,6 +16,14 @@ from tests.config import thread_probe
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HOST = [(b"host", b"testserver")]
+
+
+async def get(handler, path: str) -> dict:
+    """Return the response, once the handler has finished with the request (closed it)."""
+    communicator = HttpCommunicator(handler, "GET", path, headers=HOST)
+    response = await communicator.get_response()
+    await communicator.wait()
+    return response
 
 
 async def test_middlewares_and_view_share_the_request_thread(settings, monkeypatch):
@@ -36,7 +46,7 @@ async def test_middlewares_and_view_share_the_request_thread(settings, monkeypat
                 back_to_the_loop.append(1) or async_to_sync_call(*args, **kwargs)
             ),
         )
-        response = await HttpCommunicator(handler, "GET", "/probe/", headers=HOST).get_response()
+        response = await get(handler, "/probe/")
 
     assert response["status"] == 200 and response["body"] == b"ok"
     assert back_to_the_loop == []
@@ -46,9 +56,41 @@ async def test_middlewares_and_view_share_the_request_thread(settings, monkeypat
     assert threads != {threading.get_ident()}
 
 
+@override_settings(ROOT_URLCONF="tests.config.thread_probe")
+async def test_a_request_reuses_the_thread_of_one_that_finished():
+    handler = SyncChainASGIHandler()
+    finished = []
+
+    def on_finished(**kwargs):
+        finished.append(threading.get_ident())
+
+    request_finished.connect(on_finished)
+    try:
+        thread_probe.seen.clear()
+        for _ in range(3):
+            assert (await get(handler, "/probe/"))["status"] == 200
+    finally:
+        request_finished.disconnect(on_finished)
+
+    threads = [thread for _, thread in thread_probe.seen]
+    assert len(set(threads)) == 1 and threads[0] != threading.get_ident()
+    # Django's request_finished (which hands the database connection back) runs there too.
+    assert finished == threads
+
+
+@override_settings(ROOT_URLCONF="tests.config.thread_probe")
+async def test_requests_at_the_same_time_have_threads_of_their_own():
+    handler = SyncChainASGIHandler()
+    thread_probe.together.reset()
+    thread_probe.seen.clear()
+
+    # Each waits in the view for the other: on one shared thread they could never meet.
+    responses = await asyncio.gather(get(handler, "/meet/"), get(handler, "/meet/"))
+
+    assert [response["status"] for response in responses] == [200, 200]
+    assert len({thread for _, thread in thread_probe.seen}) == 2
+
+
 async def test_the_served_pages_run_on_that_handler():
     assert isinstance(django_asgi_app, SyncChainASGIHandler)
-    response = await HttpCommunicator(
-        django_asgi_app, "GET", "/healthz", headers=HOST
-    ).get_response()
-    assert response["status"] == 200
+    assert (await get(django_asgi_app, "/healthz"))["status"] == 200

@@ -22,4 +22,14 @@ def view(request):
     return HttpResponse("ok")
 
 
-urlpatterns = [path("probe/", view)]
+# Two requests in the view at once: each waits for the other (tests/config/test_http.py).
+together = threading.Barrier(2, timeout=5)
+
+
+def meet(request):
+    seen.append(("view", threading.get_ident()))
+    together.wait()
+    return HttpResponse("ok")
+
+
+urlpatterns = [path("probe/", view), path("meet/", meet)]

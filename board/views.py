@@ -26,20 +26,12 @@ from markup.markdown import render_markdown
 from markup.text import search_excerpt
 from search.paging import search_page
 from studies.access import members_only
-from studies.models import Study
-from studies.selectors import Access, study_heading
+from studies.selectors import Access
 
 POSTS_PER_PAGE = 20
 SEARCH_RESULTS_PER_PAGE = 20
 SEARCH_EXCERPT_CHARS = 200
 PREVIEW_MAX_CHARS = Post._meta.get_field("body").max_length
-
-
-def _study(study_id: int) -> Study:
-    study = study_heading(study_id)
-    if study is None:
-        raise Http404("No such study.")
-    return study
 
 
 def _task(study_id: int, task_id: int) -> Task:
@@ -72,7 +64,7 @@ def _form_errors(*forms) -> dict[str, list[str]]:
 @require_GET
 @members_only
 def task_list(request, study_id: int, *, access: Access):
-    study = _study(study_id)
+    study = request.study_heading
     return render(
         request,
         "board/task_list.html",
@@ -88,7 +80,7 @@ def task_list(request, study_id: int, *, access: Access):
 @require_http_methods(["GET", "POST"])
 @members_only
 def task_create(request, study_id: int, *, access: Access):
-    study = _study(study_id)
+    study = request.study_heading
     form = TaskForm(request.POST or None, study_id=study_id)
     if request.method == "POST" and form.is_valid():
         try:
@@ -462,7 +454,7 @@ def markdown_preview(request, study_id: int, *, access: Access):
 @require_GET
 @members_only
 def post_search(request, study_id: int, *, access: Access):
-    study = _study(study_id)
+    study = request.study_heading
     form = SearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
     page = search_page(

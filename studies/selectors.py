@@ -50,32 +50,31 @@ def _access_row(study_id, user_id):
     return (
         Study.objects.filter(pk=study_id)
         .annotate(is_member=Exists(membership))
-        .values_list("owner_id", "is_member")
+        .values_list("owner_id", "is_member", "title")
     )
 
 
 _ACCESS_ROW = PreparedQuery(_access_row, markers=INT_MARKERS[:2])
 
 
-def study_access(*, study_id: int, user_id: int | None) -> Access:
-    """Return what the user is to the study, in one query."""
+def study_access_and_heading(*, study_id: int, user_id: int | None) -> tuple[Access, Study | None]:
+    """Return what the user is to the study, and the study with only its id, title and owner
+    id (a page heading; None when there is no such study), in one query."""
     rows = _ACCESS_ROW.rows(study_id, user_id or 0)
     if not rows:
-        return Access.NO_STUDY
-    owner_id, is_member = rows[0]
+        return Access.NO_STUDY, None
+    owner_id, is_member, title = rows[0]
+    heading = Study.from_db(
+        connection.alias, ["id", "owner_id", "title"], [study_id, owner_id, title]
+    )
     if user_id is not None and owner_id == user_id:
-        return Access.OWNER
-    return Access.MEMBER if is_member else Access.OUTSIDER
+        return Access.OWNER, heading
+    return (Access.MEMBER if is_member else Access.OUTSIDER), heading
 
 
-_HEADING = PreparedQuery(
-    lambda study_id: Study.objects.only("pk", "title", "owner_id").filter(pk=study_id)
-)
-
-
-def study_heading(study_id: int) -> Study | None:
-    """Return the study with only its id, title and owner id (a page heading), or None."""
-    return next(iter(_HEADING.objects(study_id)), None)
+def study_access(*, study_id: int, user_id: int | None) -> Access:
+    """Return what the user is to the study, in one query."""
+    return study_access_and_heading(study_id=study_id, user_id=user_id)[0]
 
 
 def member_count(study: Study) -> int:

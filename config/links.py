@@ -1,12 +1,15 @@
-"""Links to pages routed by numbers alone (`<int:…>`), as reverse() would give them.
+"""Links to pages routed by numbers alone (`<int:…>`) or by nothing, as reverse() gives them.
 
 reverse() matches the URL patterns afresh on every call, 20-40 µs; a page of 20 search results
-linked each of them for most of a millisecond. The path of a route is the same for every
-number, so it is reversed once per process (and per script prefix) and filled in after.
+linked each of them for most of a millisecond, and the site's header links ten pages on every
+page. The path of a route is the same for every number, so it is reversed once per process
+(and per script prefix) and filled in after. In templates: `{% load links %}` and
+`{% link "studies:explore" %}`, `{% link "board:post" study_id=1 post_id=2 %}`.
 """
 
 import functools
 
+from django import template
 from django.conf import settings
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 
@@ -33,3 +36,12 @@ def int_url(viewname: str, **numbers: int) -> str:
         raise NoReverseMatch(f"{viewname} takes no negative numbers: {numbers}")
     urlconf = get_urlconf() or settings.ROOT_URLCONF
     return _path(viewname, tuple(sorted(values)), get_script_prefix(), urlconf).format(**values)
+
+
+register = template.Library()
+
+
+@register.simple_tag
+def link(viewname: str, **numbers: int) -> str:
+    """{% url %} for routes taking numbers or nothing (config.links.int_url)."""
+    return int_url(viewname, **numbers)

@@ -1,6 +1,7 @@
 """config.links.int_url: reverse() of routes by numbers, with the path reversed once."""
 
 import pytest
+from django.template import Context, Template
 from django.test import override_settings
 from django.urls import (
     NoReverseMatch,
@@ -62,3 +63,15 @@ urlpatterns = [path("h/<hex:number>/", lambda request, number: None, name="hex")
 def test_a_route_that_writes_its_number_otherwise_is_refused():
     with pytest.raises(ValueError, match="plain number"):
         int_url("hex", number=255)
+
+
+def test_the_link_tag_gives_what_the_url_tag_gives():
+    rendered = Template(
+        "{% load links %}{% link 'studies:explore' %} {% link 'board:post' study_id=3 post_id=4 %}"
+        " {% link 'home' as home %}[{{ home }}]"
+    ).render(Context())
+    expected = Template(
+        "{% url 'studies:explore' %} {% url 'board:post' study_id=3 post_id=4 %}"
+        " {% url 'home' as home %}[{{ home }}]"
+    ).render(Context())
+    assert rendered == expected == "/studies/ /studies/3/board/posts/4/ [/]"

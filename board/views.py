@@ -461,10 +461,10 @@ def post_search(request, study_id: int, *, access: Access):
         selectors.post_search(study_id=study_id, query=query),
         request.GET.get("page"),
         SEARCH_RESULTS_PER_PAGE,
-        rows=selectors.posts_by_id,
+        rows=selectors.search_results,
     )
-    for post in page.object_list:
-        post.excerpt = search_excerpt(post.body, query, length=SEARCH_EXCERPT_CHARS)
+    for result in page.object_list:
+        result.excerpt = search_excerpt(result.body, query, length=SEARCH_EXCERPT_CHARS)
     if _wants_json(request):
         return JsonResponse(_search_page_data(request, query, page))
     return render(
@@ -492,16 +492,16 @@ def _search_page_data(request, query: str, page) -> dict:
     return {
         "results": [
             {
-                "id": post.pk,
-                "title": post.title,
-                "url": post.get_absolute_url(),
-                "task": post.task.title,
-                "author": post.author.name,
-                "created_at": post.created_at.isoformat(),
-                "excerpt": post.excerpt.text,
-                "excerpt_parts": post.excerpt.parts(),
+                "id": result.id,
+                "title": result.title,
+                "url": result.get_absolute_url(),
+                "task": result.task_title,
+                "author": result.author_name,
+                "created_at": result.created_at.isoformat(),
+                "excerpt": result.excerpt.text,
+                "excerpt_parts": result.excerpt.parts(),
             }
-            for post in page.object_list
+            for result in page.object_list
         ],
         "next": _next_page_url(request, query, page),
     }

@@ -177,12 +177,25 @@ class PreparedByIds:
             )
         )
 
-    def objects(self, ids: list[int], *values: Any, using: str = "default") -> list[Model]:
-        """Return the instances of those of `ids` that exist, in the order of `ids`."""
+    def _prepared(self, ids: list[int]) -> tuple[list[int], PreparedQuery | None]:
         ids = list(dict.fromkeys(ids))
-        if not ids:
-            return []
         if len(ids) > IDS_MAX:
             raise ValueError(f"At most {IDS_MAX} ids at a time, not {len(ids)}.")
-        found = {obj.pk: obj for obj in self._query(len(ids)).objects(*ids, *values, using=using)}
+        return ids, (self._query(len(ids)) if ids else None)
+
+    def objects(self, ids: list[int], *values: Any, using: str = "default") -> list[Model]:
+        """Return the instances of those of `ids` that exist, in the order of `ids`."""
+        ids, query = self._prepared(ids)
+        if query is None:
+            return []
+        found = {obj.pk: obj for obj in query.objects(*ids, *values, using=using)}
+        return [found[pk] for pk in ids if pk in found]
+
+    def rows(self, ids: list[int], *values: Any, using: str = "default") -> list[tuple]:
+        """Return the rows (of a values_list() queryset whose first column is the id) of those
+        of `ids` that exist, in the order of `ids`."""
+        ids, query = self._prepared(ids)
+        if query is None:
+            return []
+        found = {row[0]: row for row in query.rows(*ids, *values, using=using)}
         return [found[pk] for pk in ids if pk in found]

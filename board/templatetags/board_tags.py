@@ -19,8 +19,9 @@ def board_study_panel(context, study):
 
 
 @register.simple_tag
-def search_result(post) -> SafeString:
-    """One search result: the post's title (linked), task, author, date and excerpt.
+def search_result(result) -> SafeString:
+    """One search result (board.selectors.SearchResult): the post's title (linked), task,
+    author, date and excerpt.
 
     Written out here rather than in a template: a page shows twenty, and the template engine
     spent a tenth of a millisecond on each. static/js/board_search.js builds the same element
@@ -32,11 +33,11 @@ def search_result(post) -> SafeString:
         '<div class="text-sm text-slate-600">{} · {} · {}</div>'
         '<p class="mt-1 break-words text-sm text-slate-700" data-excerpt>{}</p>'
         "</li>",
-        post.pk,
-        post.get_absolute_url(),
-        post.title,
-        post.task.title,
-        post.author.name,
-        when(post.created_at),
-        post.excerpt.html(),
+        result.id,
+        result.get_absolute_url(),
+        result.title,
+        result.task_title,
+        result.author_name,
+        when(result.created_at),
+        result.excerpt.html(),
     )

@@ -214,3 +214,19 @@ def test_rows_by_id_come_in_the_order_asked_once_compiled_per_number_of_ids(alic
 
     with pytest.raises(ValueError, match=f"At most {IDS_MAX} ids"):
         query.objects(list(range(1, IDS_MAX + 2)), carol.pk)
+
+
+def test_plain_rows_by_id_come_in_the_order_asked(alice, bob, make_user):
+    carol = make_user("carol")
+    query = PreparedByIds(
+        lambda ids, hidden_id: (
+            User.objects.filter(pk__in=ids).exclude(pk=hidden_id).values_list("pk", "username")
+        ),
+        markers=(INT_MARKERS[0],),
+    )
+
+    assert query.rows([bob.pk, alice.pk], carol.pk) == [(bob.pk, "bob"), (alice.pk, "alice")]
+    assert query.rows([carol.pk, alice.pk, alice.pk, -5], carol.pk) == [(alice.pk, "alice")]
+    assert query.rows([], carol.pk) == []
+    with pytest.raises(ValueError, match=f"At most {IDS_MAX} ids"):
+        query.rows(list(range(1, IDS_MAX + 2)), carol.pk)

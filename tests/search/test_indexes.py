@@ -107,6 +107,21 @@ def test_board_search_is_answered_by_indexes(bob):
     assert "Index" in text, text
 
 
+def test_the_tag_filter_is_answered_by_the_tag_links_index(bob):
+    make_study(bob, title="Graphs", tags=["python"])
+    definition = scalar("SELECT indexdef FROM pg_indexes WHERE indexname = 'study_tags_by_tag'")
+    assert "(tag_id, study_id)" in definition, definition
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    counted = explore_studies(tag="python").order_by()
+    sql, params = counted.values_list("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN SELECT count(*) FROM ({sql}) AS tagged", params)
+        text = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using study_tags_by_tag" in text, text
+
+
 def test_the_open_seats_filter_is_answered_by_its_partial_index(bob):
     make_study(bob, title="Graphs")
     definition = scalar("SELECT indexdef FROM pg_indexes WHERE indexname = 'study_open_seats'")

@@ -32,17 +32,24 @@ def _sql(queryset: QuerySet) -> tuple[str, tuple]:
 
 
 def _split_ids_and_total(
-    queryset: QuerySet, first: str, bottom: int, top: int, counted_to: int
+    queryset: QuerySet,
+    first: str,
+    bottom: int,
+    top: int,
+    counted_to: int,
+    firsts: QuerySet | None,
 ) -> list[tuple[int, int]]:
-    """Return the (id, total) rows of matches `bottom` to `top`: those with `first` true, then
-    the others, each in the queryset's ordering after `first`. The total stops past
-    `counted_to`."""
+    """Return the (id, total) rows of matches `bottom` to `top`: those with `first` true
+    (`firsts`, when given), then the others, each in the queryset's ordering after `first`. The
+    total stops past `counted_to`."""
     if queryset.query.is_empty():
         return []
     order = queryset.query.order_by[1:]
     columns = [field.removeprefix("-") for field in order]
+    if firsts is None:
+        firsts = queryset.filter(**{first: True})
+    firsts, firsts_params = _sql(firsts.order_by(*order).values_list("pk", *columns)[:top])
     branch = queryset.order_by(*order).values_list("pk", *columns)
-    firsts, firsts_params = _sql(branch.filter(**{first: True})[:top])
     others, others_params = _sql(branch.filter(**{first: False})[:top])
     count, count_params = _sql(queryset.order_by().values_list("pk"))
     # Columns: the branch (1), the id (2), the ordering's own (3 on), the total.
@@ -74,7 +81,11 @@ def _split_ids_and_total(
 
 
 def _ids_and_total(
-    queryset: QuerySet, number: int, per_page: int, first: str | None
+    queryset: QuerySet,
+    number: int,
+    per_page: int,
+    first: str | None,
+    firsts: QuerySet | None = None,
 ) -> tuple[list[int], int, bool]:
     """Return the ids of page `number`, the number of matches, and whether there are more
     matches than that (the count stopped)."""
@@ -82,7 +93,7 @@ def _ids_and_total(
     split = first is not None and queryset.query.order_by[:1] == (f"-{first}",)
     if split and connections[queryset.db].vendor == "postgresql":
         counted_to = bottom + (1 + PAGES_AHEAD) * per_page
-        rows = _split_ids_and_total(queryset, first, bottom, bottom + per_page, counted_to)
+        rows = _split_ids_and_total(queryset, first, bottom, bottom + per_page, counted_to, firsts)
         total = rows[0][1] if rows else 0
         return [pk for pk, _ in rows], min(total, counted_to), total > counted_to
     ids = queryset.annotate(matches=Window(Count("*"))).values_list("pk", "matches")
@@ -91,18 +102,22 @@ def _ids_and_total(
 
 
 def _page_of(
-    queryset: QuerySet, number: int, per_page: int, first: str | None
+    queryset: QuerySet,
+    number: int,
+    per_page: int,
+    first: str | None,
+    firsts: QuerySet | None = None,
 ) -> tuple[list[int], int, bool, int]:
     """Return the ids of page `number` (the last page when out of range), the total, whether
     there are more matches than that, and the page's number."""
     ids, total, more = [], 0, False
     if number >= 1:
-        ids, total, more = _ids_and_total(queryset, number, per_page, first)
+        ids, total, more = _ids_and_total(queryset, number, per_page, first, firsts)
     if not ids and number != 1:
         paginator = Paginator(queryset, per_page)
         paginator.count = queryset.count()
         number = paginator.num_pages
-        ids, total, more = _ids_and_total(queryset, number, per_page, first)
+        ids, total, more = _ids_and_total(queryset, number, per_page, first, firsts)
     return ids, total, more, number
 
 
@@ -138,6 +153,7 @@ def search_page(
     rows: Callable[[list[int]], list] | None = None,
     then: Callable[[], QuerySet] | None = None,
     first: str | None = None,
+    firsts: Callable[[], QuerySet] | None = None,
 ) -> Page:
     """Return page `number` of the ordered `queryset`, as Paginator(...).get_page would.
 
@@ -149,13 +165,18 @@ def search_page(
     annotation that leads the queryset's ordering (descending), to read the page as two
     index-ordered queries (this module's docstring says when that pays); the paginator's count
     then stops PAGES_AHEAD pages past the page, and `paginator.more` says whether it did.
+    `firsts()` gives those first matches of `queryset` by their own condition alone (title
+    matches without the document match they imply): the planner, multiplying the two
+    conditions' odds as if unrelated, thought a common word's title matches rare and sorted
+    all of them rather than read the newest few.
     """
     try:
         number = int(number)
     except (TypeError, ValueError):
         number = 1
     with _planned_by_index(queryset.db):
-        ids, total, more, shown = _page_of(queryset, number, per_page, first)
+        first_matches = firsts() if firsts is not None else None
+        ids, total, more, shown = _page_of(queryset, number, per_page, first, first_matches)
         if not total and then is not None:
             queryset = then()
             ids, total, more, shown = _page_of(queryset, number, per_page, first)

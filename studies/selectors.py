@@ -191,15 +191,19 @@ def study_cards(ids: list[int], *, user, today: date | None = None) -> list[Stud
     return studies
 
 
-def _search(studies: QuerySet[Study], query: str, *, substrings: bool) -> QuerySet[Study]:
-    """Keep the studies matching `query`, annotated with `in_title` for ordering."""
+def _search(
+    studies: QuerySet[Study], query: str, *, substrings: bool, titles_only: bool = False
+) -> QuerySet[Study]:
+    """Keep the studies matching `query`, annotated with `in_title` for ordering; with
+    `titles_only`, only those whose titles and tags match (PostgreSQL)."""
     if connection.vendor == "postgresql":
         words = words_of(query)
         if not words:
             return studies.annotate(in_title=Value(False)).none()
-        return studies.filter(STUDY_DOCUMENT.matches(words, substrings=substrings)).annotate(
-            in_title=STUDY_DOCUMENT.in_titles(words)
-        )
+        studies = studies.annotate(in_title=STUDY_DOCUMENT.in_titles(words))
+        if titles_only:
+            return studies.filter(in_title=True)
+        return studies.filter(STUDY_DOCUMENT.matches(words, substrings=substrings))
     # The embedded SQLite default: a plain substring match over the same fields.
     in_title = Q(title__icontains=query) | Exists(
         Tag.objects.filter(studies=OuterRef("pk"), name__icontains=query)
@@ -231,12 +235,15 @@ def explore_studies(
     open_seats: bool = False,
     sort: str = "",
     substrings: bool = False,
+    titles_only: bool = False,
     today: date | None = None,
 ) -> QuerySet[Study]:
     """Return the public list of studies, filtered, searched and sorted.
 
     `substrings` also finds query words inside title and tag words ("script" in TypeScript):
-    the second try of a search that found nothing (search/query.py says why).
+    the second try of a search that found nothing (search/query.py says why). `titles_only`
+    keeps only the studies whose titles or tags have every word: the matches a search lists
+    first (search.paging.search_page's `firsts`).
     """
     today = today or timezone.localdate()
     studies = studies_for_listing(today=today)
@@ -250,7 +257,7 @@ def explore_studies(
         studies = studies.filter(member_total__lt=F("capacity"))
     query = query.strip()
     if query:
-        studies = _search(studies, query, substrings=substrings)
+        studies = _search(studies, query, substrings=substrings, titles_only=titles_only)
     if sort == Sort.DEADLINE:
         # Upcoming deadlines first, soonest on top; passed ones after them.
         return studies.annotate(

@@ -85,6 +85,7 @@ def explore(request):
             # Nothing found by words: try title and tag substrings.
             then=lambda: explore_studies(**filters, substrings=True),
             first="in_title",
+            firsts=lambda: explore_studies(**filters, titles_only=True),
         )
     else:
         page = Paginator(studies.values_list("pk", flat=True), PAGE_SIZE).get_page(number)

@@ -134,12 +134,16 @@ def mixed(bob):
     return explore_studies(query="graph")
 
 
+TITLES_ALONE = {"given": lambda: explore_studies(query="graph", titles_only=True), "not": None}
+
+
+@pytest.mark.parametrize("firsts", ["given", "not"])
 @pytest.mark.parametrize("number", [1, 2, 3, 4, 5, 99, "x", 0])
-def test_a_page_read_in_two_parts_is_the_paginators_page(mixed, number):
+def test_a_page_read_in_two_parts_is_the_paginators_page(mixed, number, firsts):
     expected = Paginator(mixed, PER_PAGE).get_page(number)
 
     with CaptureQueriesContext(connection) as queries:
-        page = search_page(mixed, number, PER_PAGE, first="in_title")
+        page = search_page(mixed, number, PER_PAGE, first="in_title", firsts=TITLES_ALONE[firsts])
 
     assert ids(page) == ids(expected)
     assert (page.number, page.paginator.count, page.paginator.num_pages) == (
@@ -180,9 +184,18 @@ def test_a_search_of_no_words_is_an_empty_page_in_two_parts(mixed):
     assert (list(page.object_list), page.paginator.count) == ([], 0)
 
 
+def test_the_title_matches_alone_are_all_the_title_matches(mixed, bob):
+    make_study(bob, title="Cooking graphs", tags=["graph"], description="Recipes.")
+    alone = explore_studies(query="graph", titles_only=True)
+    assert {study.pk for study in alone} == {
+        study.pk for study in explore_studies(query="graph") if study.in_title
+    }
+    assert len(alone) == 5
+
+
 def test_the_two_parts_are_read_from_the_indexes(mixed):
     with CaptureQueriesContext(connection) as queries:
-        search_page(mixed, 3, PER_PAGE, first="in_title")
+        search_page(mixed, 3, PER_PAGE, first="in_title", firsts=TITLES_ALONE["given"])
     split = statements_of(queries)[1]
 
     with connection.cursor() as cursor:

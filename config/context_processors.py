@@ -14,25 +14,36 @@ def _count(queryset: QuerySet) -> Subquery:
     )
 
 
-def _unread_counts_of(user_id: int):
+def with_unread_counts(users: QuerySet[User], user_id: int) -> QuerySet[User]:
+    """`users` (the user `user_id`) annotated with `unread_notifications` and
+    `unread_messages`, the header's counts."""
     user = User(pk=user_id)
-    return (
-        User.objects.filter(pk=user_id)
-        .annotate(
-            unread_notifications=_count(unread_notifications_of(user)),
-            unread_messages=_count(unread_messages_of(user)),
-        )
-        .values_list("unread_notifications", "unread_messages")
+    return users.annotate(
+        unread_notifications=_count(unread_notifications_of(user)),
+        unread_messages=_count(unread_messages_of(user)),
     )
 
 
-_UNREAD_COUNTS = PreparedQuery(_unread_counts_of)
+_UNREAD_COUNTS = PreparedQuery(
+    lambda user_id: with_unread_counts(User.objects.filter(pk=user_id), user_id).values_list(
+        "unread_notifications", "unread_messages"
+    )
+)
 
 
 def unread_counts(request):
-    """The header's unread notifications and messages, counted afresh in one query."""
+    """The header's unread notifications and messages.
+
+    Counted with the request's user (accounts/backends.py), or else afresh in one query. No
+    page marks anything read before it renders: that happens in POSTs, which redirect.
+    """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    if hasattr(user, "unread_notifications"):
+        return {
+            "unread_notifications": user.unread_notifications,
+            "unread_messages": user.unread_messages,
+        }
     ((notifications, messages),) = _UNREAD_COUNTS.rows(user.pk)
     return {"unread_notifications": notifications, "unread_messages": messages}

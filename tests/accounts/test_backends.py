@@ -6,10 +6,16 @@ import importlib
 import pytest
 from django.apps import apps
 from django.contrib.auth import BACKEND_SESSION_KEY
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.backends import USER_BACKEND, UserBackend
 from accounts.models import User
+from messaging.services import message_send
+from notifications.models import Kind
+from notifications.selectors import unread_count_for
+from notifications.services import notify
 from tests.conftest import PASSWORD
 from usersessions.models import UserSession
 
@@ -59,3 +65,23 @@ def test_sessions_made_under_model_backend_stay_logged_in_once_moved(alice, bob)
     sessions_moved.backwards(apps, None)
     stored = UserSession.objects.get(session_key=old.session.session_key)
     assert stored.get_decoded()[BACKEND_SESSION_KEY] == MODEL_BACKEND
+
+
+def test_the_users_query_brings_the_headers_unread_counts(alice, bob):
+    notify(users=[alice], kind=Kind.ANNOUNCEMENT, text="One", url="/")
+    message_send(sender=bob, recipient_id=alice.pk, body="hi", client_id="c1")
+    client = Client()
+    client.force_login(alice)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/studies/")
+
+    counting = [
+        q["sql"] for q in queries.captured_queries if "notifications_notification" in q["sql"]
+    ]
+    # One query for both: the user's row (with the password hash the session is checked with).
+    assert len(counting) == 1 and '"accounts_user"."password"' in counting[0]
+    assert (response.context["unread_notifications"], response.context["unread_messages"]) == (
+        unread_count_for(alice),
+        1,
+    )

@@ -12,6 +12,7 @@ joined each time: about 0.7 ms of a page. Here each request borrows a one-thread
 an earlier request has finished with, as a WSGI server's thread pool would.
 """
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -37,10 +38,23 @@ class SyncChainASGIHandler(ASGIHandler):
             async with ThreadSensitiveContext(executor=executor):
                 await self.handle(scope, receive, send)
         finally:
+            self._when_idle(executor)
+
+    def _when_idle(self, executor: ThreadPoolExecutor) -> None:
+        """Keep the executor for a later request once its thread is done.
+
+        A client that leaves before its page is ready ends the request here while the view
+        still runs on the thread: the next request must not wait behind it.
+        """
+        loop = asyncio.get_running_loop()
+
+        def keep(_done) -> None:
             if len(self._idle) < IDLE_THREADS_KEPT:
                 self._idle.append(executor)
             else:
                 executor.shutdown(wait=False)
+
+        executor.submit(int).add_done_callback(lambda done: loop.call_soon_threadsafe(keep, done))
 
     @staticmethod
     def _new_executor() -> ThreadPoolExecutor:

@@ -69,6 +69,8 @@ async def test_a_request_reuses_the_thread_of_one_that_finished():
         thread_probe.seen.clear()
         for _ in range(3):
             assert (await get(handler, "/probe/"))["status"] == 200
+            # The thread is kept once it is done (a moment after the response).
+            await asyncio.sleep(0.05)
     finally:
         request_finished.disconnect(on_finished)
 
@@ -89,6 +91,35 @@ async def test_requests_at_the_same_time_have_threads_of_their_own():
 
     assert [response["status"] for response in responses] == [200, 200]
     assert len({thread for _, thread in thread_probe.seen}) == 2
+
+
+@override_settings(ROOT_URLCONF="tests.config.thread_probe")
+async def test_a_request_never_waits_behind_one_whose_client_left():
+    handler = SyncChainASGIHandler()
+    thread_probe.holding.clear()
+    thread_probe.release.clear()
+    thread_probe.seen.clear()
+    left = HttpCommunicator(handler, "GET", "/hold/", headers=HOST)
+    await left.send_input({"type": "http.request", "body": b"", "more_body": False})
+    await asyncio.to_thread(thread_probe.holding.wait, 5)
+    await left.send_input({"type": "http.disconnect"})
+    await left.wait(timeout=5)
+
+    try:
+        # The held view still runs: this request gets a thread of its own, at once.
+        response = await asyncio.wait_for(get(handler, "/probe/"), timeout=5)
+    finally:
+        thread_probe.release.set()
+
+    assert response["status"] == 200
+    (_, held), (_, served) = thread_probe.seen
+    assert held != served
+    # Once the held view is done, its thread is kept for later requests again.
+    for _ in range(50):
+        if len(handler._idle) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert len(handler._idle) == 2
 
 
 async def test_the_served_pages_run_on_that_handler():

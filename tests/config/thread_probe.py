@@ -32,4 +32,16 @@ def meet(request):
     return HttpResponse("ok")
 
 
-urlpatterns = [path("probe/", view), path("meet/", meet)]
+# A view that holds its thread until released (tests/config/test_http.py).
+holding = threading.Event()
+release = threading.Event()
+
+
+def hold(request):
+    seen.append(("view", threading.get_ident()))
+    holding.set()
+    release.wait(timeout=10)
+    return HttpResponse("held")
+
+
+urlpatterns = [path("probe/", view), path("meet/", meet), path("hold/", hold)]

@@ -23,6 +23,10 @@ from django.core.handlers.base import BaseHandler
 IDLE_THREADS_KEPT = 32
 
 
+def _nothing() -> None:
+    pass
+
+
 class SyncChainASGIHandler(ASGIHandler):
     def __init__(self):
         BaseHandler.__init__(self)
@@ -54,7 +58,10 @@ class SyncChainASGIHandler(ASGIHandler):
             else:
                 executor.shutdown(wait=False)
 
-        executor.submit(int).add_done_callback(lambda done: loop.call_soon_threadsafe(keep, done))
+        # Queued after the request's own work: done once the thread has nothing left of it.
+        executor.submit(_nothing).add_done_callback(
+            lambda done: loop.call_soon_threadsafe(keep, done)
+        )
 
     @staticmethod
     def _new_executor() -> ThreadPoolExecutor:

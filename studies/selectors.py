@@ -195,7 +195,7 @@ def _search(
     studies: QuerySet[Study], query: str, *, substrings: bool, titles_only: bool = False
 ) -> QuerySet[Study]:
     """Keep the studies matching `query`, annotated with `in_title` for ordering; with
-    `titles_only`, only those whose titles and tags match (PostgreSQL)."""
+    `titles_only`, only those whose titles and tags match."""
     if connection.vendor == "postgresql":
         words = words_of(query)
         if not words:
@@ -208,6 +208,8 @@ def _search(
     in_title = Q(title__icontains=query) | Exists(
         Tag.objects.filter(studies=OuterRef("pk"), name__icontains=query)
     )
+    if titles_only:
+        return studies.filter(in_title).annotate(in_title=Value(True))
     return studies.filter(in_title | Q(description__icontains=query)).annotate(
         in_title=ExpressionWrapper(in_title, output_field=models.BooleanField())
     )

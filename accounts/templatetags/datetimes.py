@@ -62,6 +62,11 @@ def _local_text(value, style: str, now: dt.datetime | None) -> str:
     return _formatted(value, FORMATS[style], get_language(), str(value.tzinfo))
 
 
+def _check(style: str) -> None:
+    if style not in STYLES:
+        raise ValueError(f"Unknown date style {style!r}; use one of {STYLES}.")
+
+
 def _localtime(value):
     if isinstance(value, dt.datetime) and timezone.is_aware(value):
         return timezone.localtime(value)
@@ -70,8 +75,7 @@ def _localtime(value):
 
 def when_text(value, style: str = "relative", now: dt.datetime | None = None) -> str:
     """Return `value` as text in the active language and time zone."""
-    if style not in STYLES:
-        raise ValueError(f"Unknown date style {style!r}; use one of {STYLES}.")
+    _check(style)
     return _local_text(_localtime(value), style, now)
 
 
@@ -84,8 +88,7 @@ def when(value, style: str = "relative"):
     """
     if value in (None, ""):
         return ""
-    if style not in STYLES:
-        raise ValueError(f"Unknown date style {style!r}; use one of {STYLES}.")
+    _check(style)
     value = _localtime(value)
     moment = value.isoformat()
     if not isinstance(value, dt.datetime):
